@@ -1,0 +1,5 @@
+//! Myelin's compiler: the NMODL and recipe front ends (pest grammars, typed ASTs with spans,
+//! semantic checks, units), the mechanism IR, the solvers that give NEURON's semantics, and
+//! Cranelift code generation for JIT and ahead-of-time kernels.
+
+pub mod diag;

@@ -1,0 +1,2 @@
+//! Myelin's standard library: electrophysiology features with eFEL's definitions, BluePyOpt
+//! scores, and (later) optimisation, validation, model management and export.
