@@ -5,3 +5,4 @@
 //! [`abi::Kernels`], produced by the compiler (JIT or ahead of time) or written by hand.
 
 pub mod abi;
+pub mod morph;
