@@ -212,7 +212,7 @@ impl SourceMap {
     fn emit(&self, out: &mut dyn term::termcolor::WriteColor, diags: &[Diagnostic]) {
         let config = term::Config::default();
         for d in diags {
-            let _ = term::emit(out, &config, &self.files, &self.to_codespan(d));
+            let _ = term::emit_to_write_style(out, &config, &self.files, &self.to_codespan(d));
         }
     }
 

@@ -3,3 +3,4 @@
 //! Cranelift code generation for JIT and ahead-of-time kernels.
 
 pub mod diag;
+pub mod nmodl;

@@ -1,5 +1,10 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+mod check;
+mod dump;
+mod fmt;
+mod load;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -19,9 +24,20 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Check .mod files (syntax, names, units); diagnostics go to stderr.
+    Check(check::Args),
+    /// Print a .mod file in canonical layout.
+    Fmt(fmt::Args),
+    /// Show the compiler's view of a file (syntax tree, mechanism IR).
+    Dump(dump::Args),
+}
 
 /// Runs one subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Fmt(a) => fmt::run(a),
+        Command::Dump(a) => dump::run(a),
+    }
 }
