@@ -2,6 +2,7 @@
 
 use super::{load, EXIT_INPUT};
 use myelin_compiler::diag::SourceMap;
+use myelin_compiler::nmodl;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,7 +20,10 @@ pub fn run(args: Args) -> ExitCode {
     for f in &args.files {
         let mut sources = SourceMap::new();
         match load::parse_mod(&mut sources, f) {
-            Ok((_module, diags)) => {
+            Ok((module, mut diags)) => {
+                let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
+                let factors = std::collections::HashMap::new();
+                let _mech = nmodl::sema::analyse(&module, stem, &factors, &mut diags);
                 sources.emit_stderr(&diags);
                 failed |= diags.iter().any(|d| d.is_error());
             }

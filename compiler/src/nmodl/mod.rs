@@ -6,5 +6,6 @@ pub mod dump;
 pub mod parse;
 pub mod print;
 pub mod scan;
+pub mod sema;
 
 pub use parse::{parse_file, parse_source, Parsed};
