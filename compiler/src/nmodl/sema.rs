@@ -143,8 +143,10 @@ pub struct SolveInfo {
     pub method: Option<String>,
     /// STEADYSTATE form.
     pub steady: bool,
-    /// In INITIAL (else BREAKPOINT).
+    /// In INITIAL.
     pub in_initial: bool,
+    /// In a FUNCTION or PROCEDURE (a steady state computed on call).
+    pub in_callable: bool,
     /// Where.
     pub span: Span,
 }
@@ -1102,8 +1104,8 @@ impl<'a> Analyser<'a, '_> {
             }
             StmtKind::Block(b) => self.walk_block(b, ctx, scope, callable),
             StmtKind::Solve { name, method } => {
-                if !matches!(ctx, Ctx::Breakpoint | Ctx::Initial) {
-                    self.diags.push(placement("SOLVE", "BREAKPOINT or INITIAL"));
+                if !matches!(ctx, Ctx::Breakpoint | Ctx::Initial | Ctx::Procedure | Ctx::Function) {
+                    self.diags.push(placement("SOLVE", "BREAKPOINT, INITIAL, PROCEDURE or FUNCTION"));
                 }
                 let (m, steady) = match method {
                     Some(SolveMethod::Method(m)) => (Some(m.name.clone()), false),
@@ -1115,6 +1117,7 @@ impl<'a> Analyser<'a, '_> {
                     method: m,
                     steady,
                     in_initial: ctx == Ctx::Initial,
+                    in_callable: matches!(ctx, Ctx::Procedure | Ctx::Function),
                     span: s.span,
                 });
             }
