@@ -88,7 +88,13 @@ impl Diagnostic {
 
     /// A warning with a code and message.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, code, message: message.into(), labels: vec![], notes: vec![] }
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+            labels: vec![],
+            notes: vec![],
+        }
     }
 
     /// Adds the primary label.

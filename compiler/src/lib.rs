@@ -2,5 +2,10 @@
 //! semantic checks, units), the mechanism IR, the solvers that give NEURON's semantics, and
 //! Cranelift code generation for JIT and ahead-of-time kernels.
 
+pub mod codegen;
 pub mod diag;
+pub mod driver;
+pub mod interp;
+pub mod mir;
 pub mod nmodl;
+pub mod solve;

@@ -2,7 +2,7 @@
 
 use super::{load, EXIT_INPUT};
 use myelin_compiler::diag::SourceMap;
-use myelin_compiler::nmodl;
+use myelin_compiler::{mir, nmodl};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,6 +12,9 @@ pub struct Args {
     /// Print the syntax tree.
     #[arg(long)]
     pub ast: bool,
+    /// Print the mechanism IR.
+    #[arg(long)]
+    pub mir: bool,
     /// The .mod file.
     pub file: PathBuf,
 }
@@ -26,8 +29,27 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    let mut diags = diags;
+    if args.mir {
+        let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
+        let factors = std::collections::HashMap::new();
+        let sema = nmodl::sema::analyse(&module, stem, &factors, &mut diags);
+        let mech = if diags.iter().any(|d| d.is_error()) {
+            None
+        } else {
+            mir::lower::lower(&sema, mir::lower::LowerOptions::default(), &mut diags)
+        };
+        sources.emit_stderr(&diags);
+        return match mech {
+            Some(m) => {
+                load::print_stdout(&mir::dump_mechanism(&m));
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::from(EXIT_INPUT),
+        };
+    }
     sources.emit_stderr(&diags);
-    if args.ast || true {
+    if args.ast || !args.mir {
         load::print_stdout(&nmodl::dump::dump_module(&module));
     }
     if diags.iter().any(|d| d.is_error()) {

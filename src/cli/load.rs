@@ -11,7 +11,10 @@ pub fn include_path() -> Vec<PathBuf> {
 }
 
 /// Parses one .mod file; an unreadable file becomes an error diagnostic-like message on stderr.
-pub fn parse_mod(sources: &mut SourceMap, path: &Path) -> Result<(nmodl::ast::Module, Vec<Diagnostic>), String> {
+pub fn parse_mod(
+    sources: &mut SourceMap,
+    path: &Path,
+) -> Result<(nmodl::ast::Module, Vec<Diagnostic>), String> {
     match nmodl::parse_file(sources, path, &include_path()) {
         Ok((_, parsed)) => Ok((parsed.module, parsed.diagnostics)),
         Err(e) => Err(format!("error: cannot read {}: {e}", path.display())),

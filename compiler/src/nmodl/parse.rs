@@ -241,7 +241,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // Extent of the offending token for the label.
     let rest = &slice[pos.min(slice.len())..];
     let tok_len = token_len(rest);
-    let found = if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
+    let found =
+        if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
@@ -254,7 +255,11 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     }
     let span = Span::new(file, base + pos, base + pos + tok_len.max(if rest.is_empty() { 0 } else { 1 }));
     let (code, msg, hint) = if rest.starts_with(';') {
-        ("E0010", "`;` is not allowed in NMODL".to_string(), Some("NMODL statements need no separator: remove the `;`"))
+        (
+            "E0010",
+            "`;` is not allowed in NMODL".to_string(),
+            Some("NMODL statements need no separator: remove the `;`"),
+        )
     } else if rest.starts_with('}') && !rest.is_empty() && pos > 0 && expected.contains(&"an expression") {
         ("E0011", "expression is incomplete".to_string(), None)
     } else {
@@ -442,7 +447,10 @@ impl Builder {
             Rule::breakpoint_block => {
                 if first_text.starts_with("EQUATION") {
                     return Err(Diagnostic::error("E0013", "EQUATION blocks are not accepted by NEURON")
-                        .with_primary(Span::new(self.file, span.start as usize, span.start as usize + 8), "here")
+                        .with_primary(
+                            Span::new(self.file, span.start as usize, span.start as usize + 8),
+                            "here",
+                        )
                         .with_hint("write BREAKPOINT instead of EQUATION"));
                 }
                 ItemKind::Breakpoint(self.block(inner.next().expect("block"))?)
@@ -746,7 +754,16 @@ impl Builder {
         }
         let to = nums.pop().expect("to");
         let from = nums.pop().expect("from");
-        Ok(IndepDecl { sweep, name: name.expect("name"), from, to, with: with.expect("with"), start, units, span })
+        Ok(IndepDecl {
+            sweep,
+            name: name.expect("name"),
+            from,
+            to,
+            with: with.expect("with"),
+            start,
+            units,
+            span,
+        })
     }
 
     fn block(&self, p: Pair<Rule>) -> BResult<Block> {

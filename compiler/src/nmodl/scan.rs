@@ -301,7 +301,11 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                         Some(body_end) => {
                             if depth == 0 {
                                 if let Some((s, kw)) = cur.take() {
-                                    out.items.push(RawItem::Code { start: s, end: trim_end(text, start), keyword: kw });
+                                    out.items.push(RawItem::Code {
+                                        start: s,
+                                        end: trim_end(text, start),
+                                        keyword: kw,
+                                    });
                                 }
                                 flush_garbage(&mut out, &mut garbage_start, start);
                                 let body = trim_newlines(&text[body_start..body_end]);
@@ -317,9 +321,7 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                             out.diagnostics.push(
                                 Diagnostic::error("E0004", format!("unterminated {word} block"))
                                     .with_primary(Span::new(file, start, start + word.len()), "opened here")
-                                    .with_hint(format!(
-                                        "end it with a line whose first word is {end_word}"
-                                    )),
+                                    .with_hint(format!("end it with a line whose first word is {end_word}")),
                             );
                             c.pos = n;
                         }
@@ -342,13 +344,16 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                         if let Some((s, kw)) = cur.take() {
                             let open = open_braces.first().copied().unwrap_or(s);
                             out.diagnostics.push(
-                                Diagnostic::error("E0005", format!("missing `}}`: the {kw} block is not closed"))
-                                    .with_primary(Span::new(file, open, open + 1), "this `{` is never closed")
-                                    .with_secondary(
-                                        Span::new(file, start, start + word.len()),
-                                        "the next block starts here",
-                                    )
-                                    .with_hint("add the missing `}` before the next block"),
+                                Diagnostic::error(
+                                    "E0005",
+                                    format!("missing `}}`: the {kw} block is not closed"),
+                                )
+                                .with_primary(Span::new(file, open, open + 1), "this `{` is never closed")
+                                .with_secondary(
+                                    Span::new(file, start, start + word.len()),
+                                    "the next block starts here",
+                                )
+                                .with_hint("add the missing `}` before the next block"),
                             );
                             // The broken item is not parsed again: its error is this one.
                             let _ = s;
@@ -437,6 +442,7 @@ fn trim_end(text: &str, end: usize) -> usize {
 }
 
 fn trim_newlines(s: &str) -> &str {
-    let s = s.strip_prefix("\r\n").or_else(|| s.strip_prefix('\n')).or_else(|| s.strip_prefix('\r')).unwrap_or(s);
+    let s =
+        s.strip_prefix("\r\n").or_else(|| s.strip_prefix('\n')).or_else(|| s.strip_prefix('\r')).unwrap_or(s);
     s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r')).unwrap_or(s)
 }

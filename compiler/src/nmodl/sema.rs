@@ -90,7 +90,7 @@ pub enum Special {
 }
 
 /// What an ion variable is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IonVarKind {
     /// `i<ion>`.
     Current,
@@ -223,7 +223,9 @@ impl<'a> Mechanism<'a> {
     /// A named block (DERIVATIVE, KINETIC, LINEAR, NONLINEAR, DISCRETE) with its SOLVEFOR list.
     pub fn named_block(&self, name: &str) -> Option<(BlockKind, &'a Block, &'a [Ident])> {
         self.items.iter().find_map(|i| match &i.kind {
-            ItemKind::Derivative { name: n, body } if n.name == name => Some((BlockKind::Derivative, body, &[][..])),
+            ItemKind::Derivative { name: n, body } if n.name == name => {
+                Some((BlockKind::Derivative, body, &[][..]))
+            }
             ItemKind::Kinetic { name: n, body, solvefor } if n.name == name => {
                 Some((BlockKind::Kinetic, body, &solvefor[..]))
             }
@@ -233,7 +235,9 @@ impl<'a> Mechanism<'a> {
             ItemKind::NonLinear { name: n, body, solvefor } if n.name == name => {
                 Some((BlockKind::NonLinear, body, &solvefor[..]))
             }
-            ItemKind::Discrete { name: n, body } if n.name == name => Some((BlockKind::Discrete, body, &[][..])),
+            ItemKind::Discrete { name: n, body } if n.name == name => {
+                Some((BlockKind::Discrete, body, &[][..]))
+            }
             _ => None,
         })
     }
@@ -265,8 +269,8 @@ impl<'a> Mechanism<'a> {
 
 /// Built-in functions of nocmodl that need no declaration (math and NEURON/scopmath helpers).
 pub const MATH_FUNCTIONS: &[&str] = &[
-    "exp", "log", "log10", "pow", "sqrt", "fabs", "floor", "ceil", "fmod", "sin", "cos", "tan", "asin", "acos",
-    "atan", "atan2", "sinh", "cosh", "tanh", "erf", "erfc",
+    "exp", "log", "log10", "pow", "sqrt", "fabs", "floor", "ceil", "fmod", "sin", "cos", "tan", "asin",
+    "acos", "atan", "atan2", "sinh", "cosh", "tanh", "erf", "erfc",
 ];
 
 /// NEURON runtime functions callable from .mod code.
@@ -487,9 +491,12 @@ impl<'a> Analyser<'a, '_> {
                 Some(v) => Some(*v as u32),
                 None => {
                     self.diags.push(
-                        Diagnostic::error("E0102", format!("array size `{}` is not a DEFINE'd integer", i.name))
-                            .with_primary(i.span, "unknown size")
-                            .with_hint("declare it first with `DEFINE NAME integer`"),
+                        Diagnostic::error(
+                            "E0102",
+                            format!("array size `{}` is not a DEFINE'd integer", i.name),
+                        )
+                        .with_primary(i.span, "unknown size")
+                        .with_hint("declare it first with `DEFINE NAME integer`"),
                     );
                     Some(1)
                 }
@@ -576,7 +583,10 @@ impl<'a> Analyser<'a, '_> {
                                 self.diags.push(
                                     Diagnostic::error(
                                         "E0104",
-                                        format!("`{}` is a NEURON variable and cannot be a STATE", d.name.name),
+                                        format!(
+                                            "`{}` is a NEURON variable and cannot be a STATE",
+                                            d.name.name
+                                        ),
                                     )
                                     .with_primary(d.name.span, "declared as STATE")
                                     .with_hint("declare it in ASSIGNED or PARAMETER"),
@@ -886,13 +896,16 @@ impl<'a> Analyser<'a, '_> {
 
     fn undeclared_interface(&mut self, var: &Ident, what: &str) {
         self.diags.push(
-            Diagnostic::error("E0113", format!("`{}` is named in the NEURON block but never declared", var.name))
-                .with_primary(var.span, format!("{what} without a declaration"))
-                .with_hint(format!(
-                    "declare `{}` in PARAMETER, ASSIGNED or STATE (NEURON requires it; the generated \
+            Diagnostic::error(
+                "E0113",
+                format!("`{}` is named in the NEURON block but never declared", var.name),
+            )
+            .with_primary(var.span, format!("{what} without a declaration"))
+            .with_hint(format!(
+                "declare `{}` in PARAMETER, ASSIGNED or STATE (NEURON requires it; the generated \
                      code would not compile)",
-                    var.name
-                )),
+                var.name
+            )),
         );
     }
 
@@ -928,7 +941,8 @@ impl<'a> Analyser<'a, '_> {
                 }
                 ItemKind::Procedure(c) | ItemKind::Function(c) => {
                     let is_fn = matches!(item.kind, ItemKind::Function(_));
-                    let mut scope = Scope { frames: vec![c.params.iter().map(|p| p.name.name.clone()).collect()] };
+                    let mut scope =
+                        Scope { frames: vec![c.params.iter().map(|p| p.name.name.clone()).collect()] };
                     let ctx = if is_fn { Ctx::Function } else { Ctx::Procedure };
                     self.walk_block(&c.body, ctx, &mut scope, Some(&c.name.name));
                 }
@@ -938,9 +952,12 @@ impl<'a> Analyser<'a, '_> {
                     names.push("flag".to_string());
                     if self.mech.kind == Kind::Density {
                         self.diags.push(
-                            Diagnostic::error("E0114", "NET_RECEIVE needs a POINT_PROCESS or ARTIFICIAL_CELL")
-                                .with_primary(item.span, "events cannot reach a density mechanism")
-                                .with_hint("declare the mechanism with POINT_PROCESS name"),
+                            Diagnostic::error(
+                                "E0114",
+                                "NET_RECEIVE needs a POINT_PROCESS or ARTIFICIAL_CELL",
+                            )
+                            .with_primary(item.span, "events cannot reach a density mechanism")
+                            .with_hint("declare the mechanism with POINT_PROCESS name"),
                         );
                     }
                     self.walk_block(body, Ctx::NetReceive, &mut Scope { frames: vec![names] }, None)
@@ -1051,7 +1068,9 @@ impl<'a> Analyser<'a, '_> {
                     self.diags.push(
                         Diagnostic::error("E0130", "LOCAL must be the first statement of its block")
                             .with_primary(s.span, "LOCAL after other statements")
-                            .with_hint("move this LOCAL to the top of the block (one LOCAL statement per block)"),
+                            .with_hint(
+                                "move this LOCAL to the top of the block (one LOCAL statement per block)",
+                            ),
                     );
                 }
                 for v in vars {
@@ -1170,7 +1189,10 @@ impl<'a> Analyser<'a, '_> {
             }
             StmtKind::Equation { lhs, rhs, .. } => {
                 if !matches!(ctx, Ctx::Linear | Ctx::NonLinear | Ctx::Derivative) {
-                    self.diags.push(placement("an equation `~ lhs = rhs`", "LINEAR, NONLINEAR or DERIVATIVE blocks"));
+                    self.diags.push(placement(
+                        "an equation `~ lhs = rhs`",
+                        "LINEAR, NONLINEAR or DERIVATIVE blocks",
+                    ));
                 }
                 self.walk_expr(lhs, scope, callable, ctx);
                 self.walk_expr(rhs, scope, callable, ctx);
@@ -1273,17 +1295,23 @@ impl<'a> Analyser<'a, '_> {
             Some(SymbolKind::Special(sp)) => {
                 if matches!(sp, Special::Area | Special::Diam | Special::T | Special::Dt | Special::Celsius) {
                     self.diags.push(
-                        Diagnostic::error("E0142", format!("`{}` is a NEURON variable and cannot be assigned", name.name))
-                            .with_primary(name.span, "assigned here")
-                            .with_hint("NEURON sets it; use a LOCAL or ASSIGNED variable instead"),
+                        Diagnostic::error(
+                            "E0142",
+                            format!("`{}` is a NEURON variable and cannot be assigned", name.name),
+                        )
+                        .with_primary(name.span, "assigned here")
+                        .with_hint("NEURON sets it; use a LOCAL or ASSIGNED variable instead"),
                     );
                 }
             }
             Some(SymbolKind::Constant(_)) | Some(SymbolKind::UnitFactor(_)) | Some(SymbolKind::Define(_)) => {
                 self.diags.push(
-                    Diagnostic::error("E0143", format!("`{}` is a constant and cannot be assigned", name.name))
-                        .with_primary(name.span, "assigned here")
-                        .with_hint("declare a PARAMETER or ASSIGNED variable if its value must change"),
+                    Diagnostic::error(
+                        "E0143",
+                        format!("`{}` is a constant and cannot be assigned", name.name),
+                    )
+                    .with_primary(name.span, "assigned here")
+                    .with_hint("declare a PARAMETER or ASSIGNED variable if its value must change"),
                 )
             }
             Some(SymbolKind::Function(_))
@@ -1295,7 +1323,8 @@ impl<'a> Analyser<'a, '_> {
                     .with_hint("only the FUNCTION itself may assign its own name (its return value)"),
             ),
             Some(SymbolKind::Parameter { range: false, .. }) => {
-                if !matches!(ctx, Ctx::Initial | Ctx::Procedure | Ctx::Function | Ctx::ConstructorDestructor) {
+                if !matches!(ctx, Ctx::Initial | Ctx::Procedure | Ctx::Function | Ctx::ConstructorDestructor)
+                {
                     self.diags.push(
                         Diagnostic::warning("W0140", format!("GLOBAL parameter `{}` is assigned", name.name))
                             .with_primary(name.span, "assigned here")
@@ -1370,12 +1399,17 @@ impl<'a> Analyser<'a, '_> {
         }
         let n = c.name.name.as_str();
         match self.mech.symbols.get(n).map(|s| s.kind.clone()) {
-            Some(SymbolKind::Function(k)) | Some(SymbolKind::Procedure(k)) | Some(SymbolKind::FunctionTable(k)) => {
+            Some(SymbolKind::Function(k))
+            | Some(SymbolKind::Procedure(k))
+            | Some(SymbolKind::FunctionTable(k)) => {
                 if k != c.args.len() && !matches!(self.mech.symbols[n].kind, SymbolKind::FunctionTable(_)) {
                     self.diags.push(
-                        Diagnostic::error("E0151", format!("`{n}` takes {k} argument(s), {} given", c.args.len()))
-                            .with_primary(c.span, "wrong number of arguments")
-                            .with_secondary(self.mech.symbols[n].span, "declared here"),
+                        Diagnostic::error(
+                            "E0151",
+                            format!("`{n}` takes {k} argument(s), {} given", c.args.len()),
+                        )
+                        .with_primary(c.span, "wrong number of arguments")
+                        .with_secondary(self.mech.symbols[n].span, "declared here"),
                     );
                 }
             }
@@ -1410,10 +1444,10 @@ impl<'a> Analyser<'a, '_> {
                 let mut d = Diagnostic::error("E0156", format!("unknown function `{n}`"))
                     .with_primary(c.name.span, "not a FUNCTION, PROCEDURE or built-in");
                 d = match n {
-                    "min" | "max" | "fmin" | "fmax" | "abs" | "exprelr" | "vtrap" | "efun" | "ghk" | "nernst" => d
-                        .with_hint(format!(
-                            "`{n}` is not built into NEURON's NMODL: define it as a FUNCTION in this file"
-                        )),
+                    "min" | "max" | "fmin" | "fmax" | "abs" | "exprelr" | "vtrap" | "efun" | "ghk"
+                    | "nernst" => d.with_hint(format!(
+                        "`{n}` is not built into NEURON's NMODL: define it as a FUNCTION in this file"
+                    )),
                     _ => d.with_hint("define it with FUNCTION or PROCEDURE, or check the spelling"),
                 };
                 self.diags.push(d);
@@ -1427,7 +1461,10 @@ impl<'a> Analyser<'a, '_> {
             ExprKind::Var(lv) => {
                 if lv.name.primes > 0 {
                     // x' used in an expression (DERIVATIVE/equation contexts).
-                    if !matches!(self.mech.symbols.get(&lv.name.name).map(|s| &s.kind), Some(SymbolKind::State { .. })) {
+                    if !matches!(
+                        self.mech.symbols.get(&lv.name.name).map(|s| &s.kind),
+                        Some(SymbolKind::State { .. })
+                    ) {
                         self.undeclared(&lv.name, "state");
                     }
                 } else {
@@ -1438,7 +1475,9 @@ impl<'a> Analyser<'a, '_> {
                 }
             }
             ExprKind::Call(c) => self.check_call(c, scope, callable, ctx),
-            ExprKind::Int(x) | ExprKind::Paren(x) | ExprKind::Unary(_, x) => self.walk_expr(x, scope, callable, ctx),
+            ExprKind::Int(x) | ExprKind::Paren(x) | ExprKind::Unary(_, x) => {
+                self.walk_expr(x, scope, callable, ctx)
+            }
             ExprKind::Binary(_, a, b) => {
                 self.walk_expr(a, scope, callable, ctx);
                 self.walk_expr(b, scope, callable, ctx);

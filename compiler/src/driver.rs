@@ -1,0 +1,67 @@
+//! The compilation pipeline from a .mod file to MIR and native kernels, shared by the CLI,
+//! the catalogue and tests.
+
+use crate::codegen::jit::{self, JitMechanism};
+use crate::diag::{Diagnostic, SourceMap};
+use crate::mir::{self, lower::LowerOptions};
+use crate::nmodl;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Result of compiling one file: the mechanism IR when everything succeeded, and all
+/// diagnostics (warnings included).
+pub struct Lowered {
+    /// The mechanism IR.
+    pub mir: Option<mir::Mechanism>,
+    /// Everything reported.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses, checks and lowers a .mod file.
+pub fn lower_file(
+    sources: &mut SourceMap,
+    path: &Path,
+    include_path: &[PathBuf],
+    opts: LowerOptions,
+) -> Result<Lowered, std::io::Error> {
+    let (_, parsed) = nmodl::parse_file(sources, path, include_path)?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
+    Ok(lower_module(&parsed.module, stem, parsed.diagnostics, opts))
+}
+
+/// Checks and lowers a parsed module.
+pub fn lower_module(
+    module: &nmodl::ast::Module,
+    stem: &str,
+    mut diags: Vec<Diagnostic>,
+    opts: LowerOptions,
+) -> Lowered {
+    let factors = unit_factors(module);
+    let sema = nmodl::sema::analyse(module, stem, &factors, &mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Lowered { mir: None, diagnostics: diags };
+    }
+    let mir = mir::lower::lower(&sema, opts, &mut diags);
+    Lowered { mir, diagnostics: diags }
+}
+
+/// Values of the UNITS-block factor definitions.
+fn unit_factors(_module: &nmodl::ast::Module) -> HashMap<String, f64> {
+    HashMap::new()
+}
+
+/// Parses, checks, lowers and JIT-compiles a source text (tests and embedded mechanisms).
+pub fn jit_source(name: &str, text: &str) -> Result<(mir::Mechanism, JitMechanism), String> {
+    let mut sources = SourceMap::new();
+    let id = sources.add(Path::new(name), text.to_string());
+    let parsed = nmodl::parse_source(&mut sources, id, &[], 0);
+    let stem = Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
+    let lowered = lower_module(&parsed.module, stem, parsed.diagnostics, LowerOptions::default());
+    match lowered.mir {
+        Some(m) if !lowered.diagnostics.iter().any(Diagnostic::is_error) => {
+            let j = jit::compile(&m).map_err(|e| e.to_string())?;
+            Ok((m, j))
+        }
+        _ => Err(sources.render(&lowered.diagnostics)),
+    }
+}

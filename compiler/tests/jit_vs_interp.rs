@@ -1,0 +1,304 @@
+//! Every entry point of every test mechanism gives the same numbers through the MIR interpreter
+//! (the oracle) and through the Cranelift JIT, on random inputs.
+
+use myelin_compiler::codegen::jit::JitMechanism;
+use myelin_compiler::driver::jit_source;
+use myelin_compiler::interp::{self, EntryPoint};
+use myelin_compiler::mir::Mechanism;
+use myelin_runtime::abi::{IonColumns, KernelArgs, MechanismKind, Services};
+use std::ffi::c_void;
+
+/// A tiny deterministic generator (xorshift) so that failures are reproducible.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.next()
+    }
+}
+
+extern "C" fn no_send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
+extern "C" fn no_move(_: *mut c_void, _: u32, _: u64, _: f64) {}
+extern "C" fn no_event(_: *mut c_void, _: u32, _: u64, _: f64) {}
+extern "C" fn no_random(_: *mut c_void, _: u32, _: u64) -> f64 {
+    0.5
+}
+
+/// Owned memory behind a KernelArgs block.
+#[derive(Clone)]
+struct Storage {
+    count: usize,
+    v: Vec<f64>,
+    i: Vec<f64>,
+    g: Vec<f64>,
+    area: Vec<f64>,
+    diam: Vec<f64>,
+    node: Vec<u32>,
+    fields: Vec<Vec<f64>>,
+    globals: Vec<f64>,
+    ions: Vec<[Vec<f64>; 5]>,
+    weights: Vec<f64>,
+}
+
+impl Storage {
+    fn new(m: &Mechanism, count: usize, rng: &mut Rng) -> Storage {
+        let nodes = count + 2;
+        let node: Vec<u32> = (0..count)
+            .map(|k| if m.meta.kind == MechanismKind::Density { k as u32 } else { (k % nodes) as u32 })
+            .collect();
+        let fields =
+            m.meta
+                .fields
+                .iter()
+                .map(|f| {
+                    (0..count)
+                        .map(|_| {
+                            if f.default != 0.0 {
+                                f.default * rng.range(0.5, 1.5)
+                            } else {
+                                rng.range(0.0, 1.0)
+                            }
+                        })
+                        .collect()
+                })
+                .collect();
+        let mut globals: Vec<f64> = m.meta.globals.iter().map(|g| g.default).collect();
+        globals.resize(m.n_globals as usize, 0.0);
+        let ions = m
+            .meta
+            .ions
+            .iter()
+            .map(|_| {
+                [
+                    (0..nodes).map(|_| rng.range(-0.01, 0.01)).collect(),
+                    vec![0.0; nodes],
+                    (0..nodes).map(|_| rng.range(-90.0, 60.0)).collect(),
+                    (0..nodes).map(|_| rng.range(1e-5, 10.0)).collect(),
+                    (0..nodes).map(|_| rng.range(2.0, 140.0)).collect(),
+                ]
+            })
+            .collect();
+        Storage {
+            count,
+            v: (0..nodes).map(|_| rng.range(-90.0, 40.0)).collect(),
+            i: vec![0.0; nodes],
+            g: vec![0.0; nodes],
+            area: (0..nodes).map(|_| rng.range(50.0, 900.0)).collect(),
+            diam: (0..nodes).map(|_| rng.range(0.5, 20.0)).collect(),
+            node,
+            fields,
+            globals,
+            ions,
+            weights: vec![rng.range(0.0, 0.1), 0.0, 0.0, 0.0],
+        }
+    }
+
+    /// Runs `f` with a KernelArgs pointing into this storage.
+    fn with_args(&mut self, f: impl FnOnce(&KernelArgs, *mut f64)) {
+        let mut field_ptrs: Vec<*mut f64> = self.fields.iter_mut().map(|c| c.as_mut_ptr()).collect();
+        let ion_cols: Vec<IonColumns> = self
+            .ions
+            .iter_mut()
+            .map(|c| {
+                let [cur, didv, erev, ci, co] = c;
+                IonColumns {
+                    cur: cur.as_mut_ptr(),
+                    didv: didv.as_mut_ptr(),
+                    erev: erev.as_mut_ptr(),
+                    conc_in: ci.as_mut_ptr(),
+                    conc_out: co.as_mut_ptr(),
+                    valence: 2.0,
+                }
+            })
+            .collect();
+        let services = Services {
+            ctx: std::ptr::null_mut(),
+            net_send: no_send,
+            net_move: no_move,
+            net_event: no_event,
+            random_uniform: no_random,
+        };
+        let args = KernelArgs {
+            count: self.count as u64,
+            mech_id: 0,
+            secondorder: 0,
+            t: 3.0,
+            dt: 0.025,
+            celsius: 34.0,
+            v: self.v.as_ptr(),
+            i: self.i.as_mut_ptr(),
+            g: self.g.as_mut_ptr(),
+            area: self.area.as_ptr(),
+            diam: self.diam.as_ptr(),
+            node: self.node.as_ptr(),
+            fields: field_ptrs.as_mut_ptr(),
+            globals: self.globals.as_mut_ptr(),
+            ions: ion_cols.as_ptr(),
+            services: &services,
+            reserved: std::ptr::null_mut(),
+        };
+        f(&args, self.weights.as_mut_ptr());
+    }
+
+    fn all_values(&self) -> Vec<(String, f64)> {
+        let mut v = Vec::new();
+        let mut push = |name: &str, xs: &[f64]| {
+            v.extend(xs.iter().enumerate().map(|(k, x)| (format!("{name}[{k}]"), *x)))
+        };
+        push("i", &self.i);
+        push("g", &self.g);
+        for (k, f) in self.fields.iter().enumerate() {
+            push(&format!("field{k}"), f);
+        }
+        push("globals", &self.globals);
+        for (k, c) in self.ions.iter().enumerate() {
+            for (j, col) in c.iter().enumerate() {
+                push(&format!("ion{k}.{j}"), col);
+            }
+        }
+        push("weights", &self.weights);
+        v
+    }
+}
+
+fn assert_same(a: &Storage, b: &Storage, what: &str) {
+    for ((name, x), (_, y)) in a.all_values().iter().zip(b.all_values()) {
+        let tol = 1e-13 * x.abs().max(y.abs()).max(1e-300);
+        assert!(
+            (x - y).abs() <= tol || (x.is_nan() && y.is_nan()),
+            "{what}: {name} differs: interpreter {x:e}, JIT {y:e}"
+        );
+    }
+}
+
+fn check(name: &str, src: &str) {
+    let (mir, jit): (Mechanism, JitMechanism) =
+        jit_source(name, src).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    for count in [1usize, 7, 33] {
+        let mut a = Storage::new(&mir, count, &mut rng);
+        let mut b = a.clone();
+        let steps: Vec<(EntryPoint, Option<unsafe extern "C" fn(*const KernelArgs)>)> = vec![
+            (EntryPoint::Init, jit.kernels.init),
+            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents),
+            (EntryPoint::AdvanceState, jit.kernels.advance_state),
+            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents),
+            (EntryPoint::AdvanceState, jit.kernels.advance_state),
+        ];
+        for (entry, kernel) in steps {
+            a.with_args(|args, _| unsafe { interp::run(&mir, entry, args) });
+            b.with_args(|args, _| {
+                if let Some(k) = kernel {
+                    unsafe { k(args) }
+                }
+            });
+            assert_same(&a, &b, &format!("{name} {entry:?} count {count}"));
+        }
+        if let Some(nr) = jit.kernels.net_receive {
+            for inst in 0..count as u64 {
+                a.with_args(|args, w| unsafe { interp::net_receive(&mir, args, inst, w, 0.0, false) });
+                b.with_args(|args, w| unsafe { nr(args, inst, w, 0.0) });
+            }
+            assert_same(&a, &b, &format!("{name} net_receive"));
+        }
+    }
+}
+
+fn mechanism(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mechanisms").join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn hh_matches() {
+    check("hh.mod", &mechanism("hh.mod"));
+}
+
+#[test]
+fn pas_matches() {
+    check("pas.mod", &mechanism("pas.mod"));
+}
+
+#[test]
+fn kinetic_sparse_with_conserve_matches() {
+    check(
+        "kin3.mod",
+        r#"
+NEURON { SUFFIX kin3 USEION k READ ek WRITE ik RANGE gbar }
+PARAMETER { gbar = 0.01 (S/cm2) }
+ASSIGNED { v (mV) ek (mV) ik (mA/cm2) a1 b1 a2 b2 }
+STATE { C O I }
+BREAKPOINT { SOLVE kin METHOD sparse  ik = gbar*O*(v - ek) }
+INITIAL { SOLVE kin STEADYSTATE sparse }
+KINETIC kin {
+  rates(v)
+  ~ C <-> O (a1, b1)
+  ~ O <-> I (a2, b2)
+  CONSERVE C + O + I = 1
+}
+PROCEDURE rates(v (mV)) {
+  a1 = 0.5*exp(v/20)  b1 = 0.2*exp(-v/25)
+  a2 = 0.05*exp(v/30) b2 = 0.01
+}
+"#,
+    );
+}
+
+#[test]
+fn derivimplicit_euler_and_table_function_match() {
+    check(
+        "mix.mod",
+        r#"
+NEURON { SUFFIX mix NONSPECIFIC_CURRENT i RANGE g }
+PARAMETER { g = 0.001 (S/cm2) e = -60 (mV) }
+ASSIGNED { v (mV) i (mA/cm2) }
+STATE { a b c }
+BREAKPOINT { SOLVE s1 METHOD derivimplicit SOLVE s2 METHOD euler i = g*a*(v - e) + tf(v)*1e-6*b }
+INITIAL { a = 0.1 b = 0.2 c = 0.3 }
+DERIVATIVE s1 { a' = (1 - a)*a*2 - 0.1*a/(1 + a) }
+DERIVATIVE s2 { b' = -b*c  c' = b - c }
+FUNCTION tf(x (mV)) {
+  TABLE DEPEND e FROM -100 TO 100 WITH 50
+  tf = exp(x/50) + e/100
+}
+"#,
+    );
+}
+
+#[test]
+fn point_process_with_net_receive_matches() {
+    check(
+        "syn.mod",
+        r#"
+NEURON { POINT_PROCESS syn RANGE tau, e, i NONSPECIFIC_CURRENT i }
+PARAMETER { tau = 2 (ms) e = 0 (mV) }
+ASSIGNED { v (mV) i (nA) }
+STATE { g (uS) }
+INITIAL { g = 0 }
+BREAKPOINT { SOLVE state METHOD cnexp  i = g*(v - e) }
+DERIVATIVE state { g' = -g/tau }
+NET_RECEIVE(weight (uS)) { g = g + weight }
+"#,
+    );
+}
+
+#[test]
+fn concentration_writer_matches() {
+    check(
+        "cad.mod",
+        r#"
+NEURON { SUFFIX cad USEION ca READ ica WRITE cai RANGE decay, depth, gamma, minCai }
+UNITS { (mM) = (milli/liter) (um) = (micron) }
+PARAMETER { gamma = 0.05 decay = 80 (ms) depth = 0.1 (um) minCai = 1e-4 (mM) }
+ASSIGNED { ica (mA/cm2) }
+STATE { cai (mM) }
+BREAKPOINT { SOLVE states METHOD cnexp }
+DERIVATIVE states { cai' = -(10000)*(ica*gamma/(2*96485.33212331001*depth)) - (cai - minCai)/decay }
+"#,
+    );
+}
