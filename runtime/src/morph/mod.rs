@@ -4,6 +4,31 @@
 //! [`Section`] is the contract between the morphology readers (which produce sections exactly as
 //! NEURON's Import3d does) and the discretisation (which turns sections into cable nodes with
 //! NEURON's areas and axial resistances).
+//!
+//! Reading: [`load`] (by extension), [`parse_swc`], [`parse_asc`]. Section lists, nseg rules,
+//! locations and distances, and the axon replacements of BluePyOpt / BluePyEModel are methods
+//! of [`Morphology`] (see the `lists`, `nseg`, `location` and `modifiers` modules).
+
+mod asc;
+mod asc_lex;
+mod contour;
+mod error;
+mod geometry;
+mod import3d;
+mod lists;
+mod location;
+mod modifiers;
+mod nseg;
+mod scan;
+mod swc;
+
+pub use asc::{parse_asc, parse_asc_with_warnings};
+pub use error::MorphError;
+pub use geometry::{arc_lengths, pt3d_segment_diams, segment_index};
+pub use import3d::{kind_of_type, nrn_pt3d_value, type_name};
+pub use location::Location;
+pub use modifiers::AxonReplacement;
+pub use swc::{parse_swc, parse_swc_with_warnings};
 
 /// One 3-D point of a section: position and diameter in µm.
 ///
@@ -60,6 +85,11 @@ pub struct Section {
     pub diam: f64,
     /// Number of segments.
     pub nseg: u32,
+    /// Per-segment diameters (µm) of a section without `pts` whose segments differ (as after
+    /// `for seg in sec: seg.diam = …` in NEURON, e.g. BluePyEModel's tapered axon); empty
+    /// otherwise. When set, its length is `nseg`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seg_diam: Vec<f64>,
 }
 
 /// A whole cell morphology: sections in NEURON's creation order (index = position).
@@ -67,4 +97,53 @@ pub struct Section {
 pub struct Morphology {
     /// All sections; the root (normally `soma[0]`) has no parent.
     pub sections: Vec<Section>,
+}
+
+/// What kind of file a path is, from its extension (case-insensitive, as BluePyOpt decides).
+fn format_of(path: &std::path::Path) -> Option<&'static str> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "swc" => Some("swc"),
+        "asc" => Some("asc"),
+        _ => None,
+    }
+}
+
+/// Reads a morphology file (`.swc` or `.asc`, any case) with NEURON's Import3d rules.
+pub fn load(path: impl AsRef<std::path::Path>) -> Result<Morphology, MorphError> {
+    load_with_warnings(path).map(|(m, _)| m)
+}
+
+/// Like [`load`], also returning the warnings NEURON would print (and then carry on).
+pub fn load_with_warnings(
+    path: impl AsRef<std::path::Path>,
+) -> Result<(Morphology, Vec<MorphError>), MorphError> {
+    let path = path.as_ref();
+    let name = path.display().to_string();
+    let Some(fmt) = format_of(path) else {
+        return Err(MorphError::at(&name, 0, 0, "unknown morphology format")
+            .with_hint("use a .swc or .asc (Neurolucida) file"));
+    };
+    let bytes = std::fs::read(path).map_err(|e| MorphError::at(&name, 0, 0, format!("cannot read: {e}")))?;
+    match fmt {
+        "swc" => parse_swc_with_warnings(&bytes, &name),
+        _ => parse_asc_with_warnings(&bytes, &name),
+    }
+}
+
+impl Morphology {
+    /// Index of the section with this NEURON name (`soma[0]`, `dend[12]`).
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.sections.iter().position(|s| s.name == name)
+    }
+
+    /// Total number of segments.
+    pub fn total_nseg(&self) -> u64 {
+        self.sections.iter().map(|s| s.nseg as u64).sum()
+    }
+
+    /// Indices of the children of a section, in section order.
+    pub fn children(&self, sec: usize) -> Vec<usize> {
+        (0..self.sections.len()).filter(|&i| self.sections[i].parent == Some(sec)).collect()
+    }
 }
