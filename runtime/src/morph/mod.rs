@@ -26,7 +26,7 @@ pub use asc::{parse_asc, parse_asc_with_warnings};
 pub use error::MorphError;
 pub use geometry::{arc_lengths, pt3d_segment_diams, segment_index};
 pub use import3d::{kind_of_type, nrn_pt3d_value, type_name};
-pub use location::Location;
+pub use location::{Location, TrunkDirection};
 pub use modifiers::AxonReplacement;
 pub use swc::{parse_swc, parse_swc_with_warnings};
 
