@@ -89,7 +89,8 @@ fn bluepyopt_case(path: &std::path::Path, golden: &str) {
     assert_eq!(g.mode, "bluepyopt");
     check_sections(golden, &m, &g);
     for (list, names) in g.lists.as_ref().expect("lists") {
-        let ours: Vec<&str> = m.section_list(list).unwrap().iter().map(|&i| m.sections[i].name.as_str()).collect();
+        let ours: Vec<&str> =
+            m.section_list(list).unwrap().iter().map(|&i| m.sections[i].name.as_str()).collect();
         let theirs: Vec<&str> = names.iter().map(|n| strip(n)).collect();
         assert_eq!(ours, theirs, "{golden}: section list {list}");
     }
@@ -182,4 +183,3 @@ fn bluepyemodel_taper_axon_l5pc() {
     assert_eq!(m.sections[n - 1].name, "myelin[0]");
     assert_eq!(m.section_list("myelinated").unwrap(), vec![n - 1]);
 }
-

@@ -51,7 +51,7 @@ pub fn parse_asc_with_warnings(text: &[u8], file: &str) -> Result<(Morphology, V
 
 /// Nesting limit: NEURON recurses without limit; we refuse absurd depths instead of overflowing
 /// the stack.
-const MAX_DEPTH: usize = 2000;
+const MAX_DEPTH: usize = 1000;
 
 struct Parser<'f> {
     toks: Vec<Tok>,
@@ -120,8 +120,9 @@ impl<'f> Parser<'f> {
         } else {
             format!("parse error: expected {expected}, found {found}")
         };
-        MorphError::at(self.file, t.line, t.col, msg)
-            .with_hint("NEURON's Neurolucida reader would stop here too; check the parentheses around this line")
+        MorphError::at(self.file, t.line, t.col, msg).with_hint(
+            "NEURON's Neurolucida reader would stop here too; check the parentheses around this line",
+        )
     }
 
     fn chk(&self, k: TokKind, expected: &str) -> PResult<()> {
@@ -144,7 +145,7 @@ impl<'f> Parser<'f> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(MorphError::at(self.file, self.cur().line, self.cur().col, "nesting too deep")
-                .with_hint("more than 2000 nested levels; the file is probably corrupt"));
+                .with_hint("more than 1000 nested levels; the file is probably corrupt"));
         }
         Ok(())
     }
@@ -289,7 +290,8 @@ impl<'f> Parser<'f> {
         let begin = self.pts.len();
         self.demand(TokKind::Str(String::new()), "the contour's name")?;
         let line = self.cur().line;
-        let keep = matches!(&self.cur().kind, TokKind::Str(s) if s == "CellBody" || s == "Cell Body" || s == "Soma");
+        let keep =
+            matches!(&self.cur().kind, TokKind::Str(s) if s == "CellBody" || s == "Cell Body" || s == "Soma");
         self.next();
         self.properties()?;
         self.points()?;
@@ -611,8 +613,10 @@ fn connect2soma(
     file: &str,
 ) -> Result<Vec<RawSection>, MorphError> {
     // Stable partition: contours first. Parent indices must follow the permutation.
-    let order: Vec<usize> =
-        (0..secs.len()).filter(|&i| secs[i].contour).chain((0..secs.len()).filter(|&i| !secs[i].contour)).collect();
+    let order: Vec<usize> = (0..secs.len())
+        .filter(|&i| secs[i].contour)
+        .chain((0..secs.len()).filter(|&i| !secs[i].contour))
+        .collect();
     let mut newpos = vec![0usize; secs.len()];
     for (k, &i) in order.iter().enumerate() {
         newpos[i] = k;
@@ -642,7 +646,8 @@ fn connect2soma(
         }
         somas = kept;
     }
-    let mut roots: Vec<usize> = (0..secs.len()).filter(|&i| !secs[i].contour && secs[i].parent.is_none()).collect();
+    let mut roots: Vec<usize> =
+        (0..secs.len()).filter(|&i| !secs[i].contour && secs[i].parent.is_none()).collect();
     if somas.is_empty() {
         return Ok(secs);
     }

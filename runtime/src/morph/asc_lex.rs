@@ -54,26 +54,18 @@ pub(crate) struct Tok {
 /// Line-by-line lexer state: the current line (trailing white space removed, `\n` appended)
 /// and the window `[a, b)` of it that is still to be read.
 struct Lexer<'t> {
-    lines: std::iter::Peekable<std::slice::Split<'t, u8, fn(&u8) -> bool>>,
+    text: &'t [u8],
+    /// Start of the next line in `text`.
+    next_line: usize,
     line_no: usize,
     buf: Vec<u8>,
     a: usize,
     b: usize,
 }
 
-fn is_newline(b: &u8) -> bool {
-    *b == b'\n'
-}
-
 impl<'t> Lexer<'t> {
     fn new(text: &'t [u8]) -> Self {
-        let f: fn(&u8) -> bool = is_newline;
-        let mut lines = text.split(f).peekable();
-        // `split` yields an empty last piece after a final newline; NEURON sees no line there.
-        if text.is_empty() {
-            lines.next();
-        }
-        Lexer { lines, line_no: 0, buf: Vec::new(), a: 0, b: 0 }
+        Lexer { text, next_line: 0, line_no: 0, buf: Vec::new(), a: 0, b: 0 }
     }
 
     fn rest(&self) -> &[u8] {
@@ -82,13 +74,14 @@ impl<'t> Lexer<'t> {
 
     /// Reads the next line into the buffer; false at end of file.
     fn getline(&mut self) -> bool {
-        let Some(l) = self.lines.next() else {
-            return false;
-        };
-        if l.is_empty() && self.lines.peek().is_none() {
-            // Empty piece after the final newline.
+        // Nothing after the final newline is a line.
+        if self.next_line >= self.text.len() {
             return false;
         }
+        let rest = &self.text[self.next_line..];
+        let len = rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+        let l = &rest[..len];
+        self.next_line += len + 1;
         self.line_no += 1;
         let mut end = l.len();
         while end > 0 && is_space(l[end - 1]) {
@@ -164,9 +157,12 @@ impl<'t> Lexer<'t> {
                 }
             }
         }
-        for (kw, kind) in
-            [(&b"set"[..], TokKind::Set), (b"Set", TokKind::Set), (b"SET", TokKind::Set), (b"RGB", TokKind::Rgb)]
-        {
+        for (kw, kind) in [
+            (&b"set"[..], TokKind::Set),
+            (b"Set", TokKind::Set),
+            (b"SET", TokKind::Set),
+            (b"RGB", TokKind::Rgb),
+        ] {
             if self.buf[p..self.b].starts_with(kw) {
                 // " set %[^@]": the blank in the format skips any white space, even none.
                 let mut q = p + kw.len();
@@ -209,7 +205,8 @@ impl<'t> Lexer<'t> {
         }
         // Unrecognised: NEURON returns an error token without consuming anything, which makes
         // its parser stop. Consume the line so that a caller that continues cannot loop.
-        let shown = String::from_utf8_lossy(&self.buf[p..self.b]).trim_end().chars().take(20).collect::<String>();
+        let shown =
+            String::from_utf8_lossy(&self.buf[p..self.b]).trim_end().chars().take(20).collect::<String>();
         self.a = self.b;
         tok(TokKind::Err(format!("unexpected `{shown}`")))
     }

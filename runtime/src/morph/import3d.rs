@@ -239,7 +239,7 @@ mod tests {
 
     #[test]
     fn pt3d_rounding_is_g8_then_f32() {
-        assert_eq!(nrn_pt3d_value(263.248016357421875), 263.248016357421875);
+        assert_eq!(nrn_pt3d_value(263.248f32 as f64), 263.248f32 as f64);
         assert_eq!(nrn_pt3d_value(0.1), 0.1f32 as f64);
         // 8 significant digits first: 1.234567849 -> 1.2345678 -> f32
         assert_eq!(nrn_pt3d_value(1.234567849), 1.2345678f32 as f64);

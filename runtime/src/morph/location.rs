@@ -89,13 +89,20 @@ impl Morphology {
         depth
     }
 
-    /// The node a section hangs from (`sec->parentnode`).
+    /// The node a section hangs from (`sec->parentnode`). A section hanging from x = 0 of its
+    /// parent shares the parent's own parent node, and so on up the tree.
     fn parent_node(&self, sec: usize) -> Node {
-        let s = &self.sections[sec];
-        match s.parent {
-            None => Node::Root(sec),
-            Some(p) => self.node_exact(p, s.parent_x),
+        let mut cur = sec;
+        for _ in 0..=self.sections.len() {
+            let s = &self.sections[cur];
+            match s.parent {
+                None => return Node::Root(cur),
+                Some(p) if s.parent_x <= 0.0 => cur = p,
+                Some(p) => return self.node_exact(p, s.parent_x),
+            }
         }
+        // Only reachable for a cyclic parent chain, which `validate` rejects.
+        Node::Root(cur)
     }
 
     /// NEURON's `node_exact(sec, x)`.
@@ -132,7 +139,16 @@ impl Morphology {
     /// NEURON's `h.distance(a, b)` between two locations (µm); 1e20 when they are in different
     /// trees.
     pub fn distance(&self, a: Location, b: Location) -> f64 {
+        self.distance_with(&self.depths(), a, b)
+    }
+
+    /// `h.distance(a, b)` for each `b`, sharing the tree walk set-up.
+    pub fn distances_from(&self, a: Location, bs: &[Location]) -> Vec<f64> {
         let depth = self.depths();
+        bs.iter().map(|&b| self.distance_with(&depth, a, b)).collect()
+    }
+
+    fn distance_with(&self, depth: &[usize], a: Location, b: Location) -> f64 {
         let (mut s1, mut n1) = (Some(a.section), self.node_exact(a.section, a.x));
         let (mut s2, mut n2) = (Some(b.section), self.node_exact(b.section, b.x));
         let mut d = 0.0;
@@ -178,9 +194,10 @@ impl Morphology {
 
     /// `soma[0](0.5)`, the origin BluePyOpt uses for distances.
     pub fn soma_center(&self) -> Result<Location, MorphError> {
-        let section = self
-            .find("soma[0]")
-            .ok_or_else(|| MorphError::general("the morphology has no soma[0]").with_hint("distances are measured from soma[0](0.5)"))?;
+        let section = self.find("soma[0]").ok_or_else(|| {
+            MorphError::general("the morphology has no soma[0]")
+                .with_hint("distances are measured from soma[0](0.5)")
+        })?;
         Ok(Location { section, x: 0.5 })
     }
 
@@ -205,10 +222,11 @@ impl Morphology {
     /// contains `distance`, at the proportional x, provided its diameter there is positive.
     fn find_icomp(&self, secs: &[usize], distance: f64) -> Result<Location, MorphError> {
         let origin = self.soma_center()?;
+        let depth = self.depths();
         let mut found = None;
         for &s in secs {
-            let start = self.distance(origin, Location { section: s, x: 0.0 });
-            let end = self.distance(origin, Location { section: s, x: 1.0 });
+            let start = self.distance_with(&depth, origin, Location { section: s, x: 0.0 });
+            let end = self.distance_with(&depth, origin, Location { section: s, x: 1.0 });
             let (lo, hi) = (start.min(end), start.max(end));
             if lo <= distance && distance <= hi {
                 if hi == lo {
@@ -286,7 +304,8 @@ impl Morphology {
                 best = Some((k, v));
             }
         }
-        let (index, _) = best.ok_or_else(|| MorphError::general(format!("empty section list `{seclist}`")))?;
+        let (index, _) =
+            best.ok_or_else(|| MorphError::general(format!("empty section list `{seclist}`")))?;
         self.sec_soma_distance_location(seclist, index, distance)
     }
 }

@@ -142,6 +142,50 @@ impl Morphology {
         self.sections.iter().map(|s| s.nseg as u64).sum()
     }
 
+    /// Checks the invariants the readers guarantee, for a morphology that came from elsewhere
+    /// (e.g. JSON): parents exist and form no cycle, nseg is 1..32767, lengths, diameters and
+    /// points are finite and non-negative where they must be, `seg_diam` is empty or has nseg
+    /// entries.
+    pub fn validate(&self) -> Result<(), MorphError> {
+        let n = self.sections.len();
+        let bad = |s: &Section, why: String| MorphError::general(format!("section {}: {why}", s.name));
+        for s in &self.sections {
+            if let Some(p) = s.parent {
+                if p >= n {
+                    return Err(bad(s, format!("parent index {p} out of range")));
+                }
+            }
+            if !(0.0..=1.0).contains(&s.parent_x) {
+                return Err(bad(s, format!("parent_x {} outside 0..1", s.parent_x)));
+            }
+            if s.nseg == 0 || s.nseg > nseg::MAX_NSEG {
+                return Err(bad(s, format!("nseg {} outside 1..32767", s.nseg)));
+            }
+            if !(s.length.is_finite() && s.length >= 0.0 && s.diam.is_finite() && s.diam >= 0.0) {
+                return Err(bad(s, "length and diam must be finite and >= 0".into()));
+            }
+            if s.pts.iter().any(|p| !(p.x.is_finite() && p.y.is_finite() && p.z.is_finite() && p.d >= 0.0)) {
+                return Err(bad(s, "pt3d values must be finite, diameters >= 0".into()));
+            }
+            if !s.seg_diam.is_empty() && s.seg_diam.len() != s.nseg as usize {
+                return Err(bad(s, format!("{} segment diameters for nseg {}", s.seg_diam.len(), s.nseg)));
+            }
+        }
+        for i in 0..n {
+            let mut cur = i;
+            for step in 0..=n {
+                match self.sections[cur].parent {
+                    None => break,
+                    Some(p) => cur = p,
+                }
+                if step == n {
+                    return Err(bad(&self.sections[i], "its parents form a cycle".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Indices of the children of a section, in section order.
     pub fn children(&self, sec: usize) -> Vec<usize> {
         (0..self.sections.len()).filter(|&i| self.sections[i].parent == Some(sec)).collect()

@@ -34,7 +34,8 @@ impl Morphology {
 
     fn soma0(&self) -> Result<usize, MorphError> {
         self.find("soma[0]").ok_or_else(|| {
-            MorphError::general("axon replacement needs a soma[0]").with_hint("the new axon is attached to soma[0](1)")
+            MorphError::general("axon replacement needs a soma[0]")
+                .with_hint("the new axon is attached to soma[0](1)")
         })
     }
 
@@ -66,7 +67,14 @@ impl Morphology {
         }
     }
 
-    fn new_stylized(name: &str, kind: SectionKind, parent: usize, length: f64, nseg: u32, diam: f64) -> Section {
+    fn new_stylized(
+        name: &str,
+        kind: SectionKind,
+        parent: usize,
+        length: f64,
+        nseg: u32,
+        diam: f64,
+    ) -> Section {
         Section {
             name: name.into(),
             kind,
@@ -88,7 +96,11 @@ impl Morphology {
     /// same); 1 µm each without an axon. Each is `stub_length/2` long with
     /// `nseg = 1 + 2·int(L/nseg_frequency)`; `axon[0](0)` hangs from `soma[0](1)` and `axon[1](0)`
     /// from `axon[0](1)`.
-    pub fn replace_axon_bluepyopt(&mut self, stub_length: f64, nseg_frequency: f64) -> Result<(), MorphError> {
+    pub fn replace_axon_bluepyopt(
+        &mut self,
+        stub_length: f64,
+        nseg_frequency: f64,
+    ) -> Result<(), MorphError> {
         let soma = self.soma0()?;
         let axonal = self.section_list("axonal")?;
         let first_diam = || -> f64 {

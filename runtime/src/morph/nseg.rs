@@ -90,7 +90,13 @@ impl Morphology {
 
     /// NEURON's d_lambda rule: `nseg = int((L/(d_lambda·lambda_f(freq)) + 0.9)/2)·2 + 1`, with
     /// uniform `ra` (Ω·cm) and `cm` (µF/cm²).
-    pub fn set_nseg_d_lambda(&mut self, freq: f64, d_lambda: f64, ra: f64, cm: f64) -> Result<(), MorphError> {
+    pub fn set_nseg_d_lambda(
+        &mut self,
+        freq: f64,
+        d_lambda: f64,
+        ra: f64,
+        cm: f64,
+    ) -> Result<(), MorphError> {
         self.set_nseg_d_lambda_with(freq, d_lambda, |_| (ra, cm))
     }
 

@@ -71,7 +71,9 @@ fn read_samples(text: &[u8], file: &str) -> Result<Vec<Sample>, MorphError> {
         let Some(a) = scan_line(raw_line) else {
             let shown = String::from_utf8_lossy(raw_line);
             return Err(MorphError::at(file, line, 1, format!("could not parse `{}`", shown.trim_end()))
-                .with_hint("each sample line is `id type x y z radius parent` (7 numbers); comments start with #"));
+                .with_hint(
+                    "each sample line is `id type x y z radius parent` (7 numbers); comments start with #",
+                ));
         };
         let id = integral(a[0], "id", file, line)?;
         let t = integral(a[1], "type", file, line)?;
@@ -148,15 +150,25 @@ pub fn parse_swc_with_warnings(text: &[u8], file: &str) -> Result<(Morphology, V
     let mut roots = 0;
     for s in &samples {
         if s.pid >= s.id {
-            return Err(MorphError::at(file, s.line, 1, format!("parent {} is not less than id {}", s.pid, s.id))
-                .with_hint("every sample's parent must appear before it"));
+            return Err(MorphError::at(
+                file,
+                s.line,
+                1,
+                format!("parent {} is not less than id {}", s.pid, s.id),
+            )
+            .with_hint("every sample's parent must appear before it"));
         }
         if s.pid < 0 {
             roots += 1;
             if roots > 1 {
                 warnings.push(
-                    MorphError::at(file, s.line, 1, "more than one tree: NEURON connects this root to the soma")
-                        .with_hint("an SWC file should describe one tree"),
+                    MorphError::at(
+                        file,
+                        s.line,
+                        1,
+                        "more than one tree: NEURON connects this root to the soma",
+                    )
+                    .with_hint("an SWC file should describe one tree"),
                 );
             }
             pix.push(-1);
@@ -203,7 +215,8 @@ fn sectionify(mut t: Tree) -> Vec<RawSection> {
     for i in 0..n.saturating_sub(1) {
         // Adjacent parent/child soma points do not end a section unless the parent has more than
         // one soma child.
-        if t.ty(i) == 1 && t.ty(i + 1) == 1 && t.pix[i + 1] == i as isize && (i == 0 || nchild_soma[i] <= 1.0) {
+        if t.ty(i) == 1 && t.ty(i + 1) == 1 && t.pix[i + 1] == i as isize && (i == 0 || nchild_soma[i] <= 1.0)
+        {
             nchild[i] = 1.0;
         }
     }
