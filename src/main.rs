@@ -16,7 +16,7 @@ fn main() -> ExitCode {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS
                 }
-                _ => ExitCode::from(2),
+                _ => ExitCode::from(cli::EXIT_USAGE),
             };
         }
     };
