@@ -2,6 +2,7 @@
 //! semantic checks, units), the mechanism IR, the solvers that give NEURON's semantics, and
 //! Cranelift code generation for JIT and ahead-of-time kernels.
 
+pub mod aot;
 pub mod codegen;
 pub mod diag;
 pub mod driver;

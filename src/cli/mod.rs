@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+mod build;
 mod check;
 mod dump;
 mod fmt;
@@ -31,6 +32,8 @@ pub enum Command {
     Fmt(fmt::Args),
     /// Show the compiler's view of a file (syntax tree, mechanism IR).
     Dump(dump::Args),
+    /// Compile mechanisms ahead of time into an artifact directory.
+    Build(build::Args),
 }
 
 /// Runs one subcommand.
@@ -39,5 +42,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Fmt(a) => fmt::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Build(a) => build::run(a),
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod helpers;
 pub mod jit;
+pub mod load;
 pub mod object;
 
 use crate::mir::{Bin, Body, ExprId, MathFn, Mechanism, Node, Place, Stmt, Un};
