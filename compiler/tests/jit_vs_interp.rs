@@ -1,6 +1,8 @@
 //! Every entry point of every test mechanism gives the same numbers through the MIR interpreter
-//! (the oracle) and through the Cranelift JIT, on random inputs.
+//! (the oracle), through the Cranelift JIT, and through ahead-of-time objects loaded by our own
+//! loader, on random inputs.
 
+use myelin_compiler::aot;
 use myelin_compiler::codegen::jit::JitMechanism;
 use myelin_compiler::driver::jit_source;
 use myelin_compiler::interp::{self, EntryPoint};
@@ -179,25 +181,36 @@ fn assert_same(a: &Storage, b: &Storage, what: &str) {
 fn check(name: &str, src: &str) {
     let (mir, jit): (Mechanism, JitMechanism) =
         jit_source(name, src).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+    // The same mechanism through an object file and the loader.
+    let dir = std::env::temp_dir().join(format!("myelin-aot-test-{}-{name}", std::process::id()));
+    aot::build(&[(mir.clone(), name.into())], &dir).expect("build");
+    let loaded = aot::load_dir(&dir).expect("load");
+    let _ = std::fs::remove_dir_all(&dir);
+    let aot_kernels = loaded[0].kernels;
     let mut rng = Rng(0x9E3779B97F4A7C15);
     for count in [1usize, 7, 33] {
         let mut a = Storage::new(&mir, count, &mut rng);
         let mut b = a.clone();
-        let steps: Vec<(EntryPoint, Option<unsafe extern "C" fn(*const KernelArgs)>)> = vec![
-            (EntryPoint::Init, jit.kernels.init),
-            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents),
-            (EntryPoint::AdvanceState, jit.kernels.advance_state),
-            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents),
-            (EntryPoint::AdvanceState, jit.kernels.advance_state),
+        let mut c = a.clone();
+        type K = Option<unsafe extern "C" fn(*const KernelArgs)>;
+        let steps: Vec<(EntryPoint, K, K)> = vec![
+            (EntryPoint::Init, jit.kernels.init, aot_kernels.init),
+            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents, aot_kernels.compute_currents),
+            (EntryPoint::AdvanceState, jit.kernels.advance_state, aot_kernels.advance_state),
+            (EntryPoint::ComputeCurrents, jit.kernels.compute_currents, aot_kernels.compute_currents),
+            (EntryPoint::AdvanceState, jit.kernels.advance_state, aot_kernels.advance_state),
         ];
-        for (entry, kernel) in steps {
+        for (entry, kernel, aot_kernel) in steps {
             a.with_args(|args, _| unsafe { interp::run(&mir, entry, args) });
-            b.with_args(|args, _| {
-                if let Some(k) = kernel {
-                    unsafe { k(args) }
-                }
-            });
-            assert_same(&a, &b, &format!("{name} {entry:?} count {count}"));
+            for (s, k) in [(&mut b, kernel), (&mut c, aot_kernel)] {
+                s.with_args(|args, _| {
+                    if let Some(k) = k {
+                        unsafe { k(args) }
+                    }
+                });
+            }
+            assert_same(&a, &b, &format!("{name} {entry:?} count {count} (JIT)"));
+            assert_same(&a, &c, &format!("{name} {entry:?} count {count} (AOT)"));
         }
         if let Some(nr) = jit.kernels.net_receive {
             for inst in 0..count as u64 {
