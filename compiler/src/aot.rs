@@ -122,7 +122,8 @@ impl std::fmt::Debug for LoadedMechanism {
 /// Loads every mechanism of an artifact directory.
 pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
     let cat_path = dir.join(CATALOGUE_FILE);
-    let text = std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
+    let text =
+        std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
     let cat: Catalogue = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
     if cat.target != target_triple() {
         return Err(format!(
@@ -139,8 +140,10 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
         let obj = Arc::new(codegen::load::load(&bytes).map_err(|err| format!("{}: {err}", path.display()))?);
         let sym = |entry: &str| obj.symbol(&codegen::symbol(&e.prefix, entry));
         // SAFETY: the symbols were defined by our code generator with these signatures.
-        let kernel = |entry: &str| sym(entry).map(|p| unsafe { std::mem::transmute::<*const u8, KernelFn>(p) });
-        let event = |entry: &str| sym(entry).map(|p| unsafe { std::mem::transmute::<*const u8, NetReceiveFn>(p) });
+        let kernel =
+            |entry: &str| sym(entry).map(|p| unsafe { std::mem::transmute::<*const u8, KernelFn>(p) });
+        let event =
+            |entry: &str| sym(entry).map(|p| unsafe { std::mem::transmute::<*const u8, NetReceiveFn>(p) });
         let kernels = Kernels {
             init: kernel("init"),
             compute_currents: kernel("compute_currents"),

@@ -222,6 +222,11 @@ fn check(name: &str, src: &str) {
     }
 }
 
+fn test_mod(file: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/mods").join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 fn mechanism(file: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mechanisms").join(file);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -239,79 +244,20 @@ fn pas_matches() {
 
 #[test]
 fn kinetic_sparse_with_conserve_matches() {
-    check(
-        "kin3.mod",
-        r#"
-NEURON { SUFFIX kin3 USEION k READ ek WRITE ik RANGE gbar }
-PARAMETER { gbar = 0.01 (S/cm2) }
-ASSIGNED { v (mV) ek (mV) ik (mA/cm2) a1 b1 a2 b2 }
-STATE { C O I }
-BREAKPOINT { SOLVE kin METHOD sparse  ik = gbar*O*(v - ek) }
-INITIAL { SOLVE kin STEADYSTATE sparse }
-KINETIC kin {
-  rates(v)
-  ~ C <-> O (a1, b1)
-  ~ O <-> I (a2, b2)
-  CONSERVE C + O + I = 1
-}
-PROCEDURE rates(v (mV)) {
-  a1 = 0.5*exp(v/20)  b1 = 0.2*exp(-v/25)
-  a2 = 0.05*exp(v/30) b2 = 0.01
-}
-"#,
-    );
+    check("kin3.mod", &test_mod("kin3.mod"));
 }
 
 #[test]
 fn derivimplicit_euler_and_table_function_match() {
-    check(
-        "mix.mod",
-        r#"
-NEURON { SUFFIX mix NONSPECIFIC_CURRENT i RANGE g }
-PARAMETER { g = 0.001 (S/cm2) e = -60 (mV) }
-ASSIGNED { v (mV) i (mA/cm2) }
-STATE { a b c }
-BREAKPOINT { SOLVE s1 METHOD derivimplicit SOLVE s2 METHOD euler i = g*a*(v - e) + tf(v)*1e-6*b }
-INITIAL { a = 0.1 b = 0.2 c = 0.3 }
-DERIVATIVE s1 { a' = (1 - a)*a*2 - 0.1*a/(1 + a) }
-DERIVATIVE s2 { b' = -b*c  c' = b - c }
-FUNCTION tf(x (mV)) {
-  TABLE DEPEND e FROM -100 TO 100 WITH 50
-  tf = exp(x/50) + e/100
-}
-"#,
-    );
+    check("mix.mod", &test_mod("mix.mod"));
 }
 
 #[test]
 fn point_process_with_net_receive_matches() {
-    check(
-        "syn.mod",
-        r#"
-NEURON { POINT_PROCESS syn RANGE tau, e, i NONSPECIFIC_CURRENT i }
-PARAMETER { tau = 2 (ms) e = 0 (mV) }
-ASSIGNED { v (mV) i (nA) }
-STATE { g (uS) }
-INITIAL { g = 0 }
-BREAKPOINT { SOLVE state METHOD cnexp  i = g*(v - e) }
-DERIVATIVE state { g' = -g/tau }
-NET_RECEIVE(weight (uS)) { g = g + weight }
-"#,
-    );
+    check("syn.mod", &test_mod("syn.mod"));
 }
 
 #[test]
 fn concentration_writer_matches() {
-    check(
-        "cad.mod",
-        r#"
-NEURON { SUFFIX cad USEION ca READ ica WRITE cai RANGE decay, depth, gamma, minCai }
-UNITS { (mM) = (milli/liter) (um) = (micron) }
-PARAMETER { gamma = 0.05 decay = 80 (ms) depth = 0.1 (um) minCai = 1e-4 (mM) }
-ASSIGNED { ica (mA/cm2) }
-STATE { cai (mM) }
-BREAKPOINT { SOLVE states METHOD cnexp }
-DERIVATIVE states { cai' = -(10000)*(ica*gamma/(2*96485.33212331001*depth)) - (cai - minCai)/decay }
-"#,
-    );
+    check("cad.mod", &test_mod("cad.mod"));
 }

@@ -55,7 +55,11 @@ pub fn load(bytes: &[u8]) -> Result<LoadedObject, LoadError> {
     for s in file.sections() {
         if !matches!(
             s.kind(),
-            SectionKind::Text | SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyString | SectionKind::UninitializedData
+            SectionKind::Text
+                | SectionKind::Data
+                | SectionKind::ReadOnlyData
+                | SectionKind::ReadOnlyString
+                | SectionKind::UninitializedData
         ) {
             continue;
         }
@@ -90,7 +94,8 @@ pub fn load(bytes: &[u8]) -> Result<LoadedObject, LoadError> {
             }
         }
     }
-    let helpers: HashMap<&str, usize> = helpers::symbol_table().into_iter().map(|(n, p)| (n, p as usize)).collect();
+    let helpers: HashMap<&str, usize> =
+        helpers::symbol_table().into_iter().map(|(n, p)| (n, p as usize)).collect();
     // Relocations.
     for s in file.sections() {
         let Some(sec_off) = offsets.get(&s.index()).copied() else { continue };
