@@ -151,7 +151,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
             write_ions: None,
             net_receive: event("net_receive"),
             net_receive_init: event("net_receive_init"),
-            post_event: None,
+            post_event: kernel("post_event"),
         };
         if kernels.init.is_none() {
             return Err(format!("{}: entry points of {} are missing", path.display(), e.meta.name));

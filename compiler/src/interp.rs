@@ -17,6 +17,8 @@ pub enum EntryPoint {
     ComputeCurrents,
     /// SOLVE blocks.
     AdvanceState,
+    /// WATCH checks.
+    PostEvent,
 }
 
 /// Runs an entry point over all instances.
@@ -28,6 +30,7 @@ pub unsafe fn run(m: &Mechanism, entry: EntryPoint, args: &KernelArgs) {
         EntryPoint::Init => Some(&m.init),
         EntryPoint::ComputeCurrents => m.compute_currents.as_ref(),
         EntryPoint::AdvanceState => m.advance_state.as_ref(),
+        EntryPoint::PostEvent => m.post_event.as_ref(),
     };
     let Some(body) = body else { return };
     if args.count > 0 {
@@ -278,6 +281,12 @@ impl Ctx<'_> {
                     let t = self.eval(*t);
                     let sv = unsafe { &*self.args.services };
                     (sv.net_move)(sv.ctx, self.args.mech_id, self.instance, t);
+                }
+                Stmt::Uniform(p) => {
+                    // SAFETY: services valid per kernel contract.
+                    let sv = unsafe { &*self.args.services };
+                    let u = (sv.random_uniform)(sv.ctx, self.args.mech_id, self.instance);
+                    self.write(*p, u);
                 }
                 Stmt::NetEvent(t) => {
                     let t = self.eval(*t);

@@ -27,8 +27,9 @@ impl Rng {
 extern "C" fn no_send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
 extern "C" fn no_move(_: *mut c_void, _: u32, _: u64, _: f64) {}
 extern "C" fn no_event(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn no_random(_: *mut c_void, _: u32, _: u64) -> f64 {
-    0.5
+extern "C" fn no_random(_: *mut c_void, _: u32, instance: u64) -> f64 {
+    // Deterministic per instance so that both back ends see the same draws.
+    (instance as f64 * 0.618033988749895).fract()
 }
 
 /// Owned memory behind a KernelArgs block.
@@ -213,11 +214,18 @@ fn check(name: &str, src: &str) {
             assert_same(&a, &c, &format!("{name} {entry:?} count {count} (AOT)"));
         }
         if let Some(nr) = jit.kernels.net_receive {
-            for inst in 0..count as u64 {
-                a.with_args(|args, w| unsafe { interp::net_receive(&mir, args, inst, w, 0.0, false) });
-                b.with_args(|args, w| unsafe { nr(args, inst, w, 0.0) });
+            for flag in [1.0, 2.0, 0.0, 3.0] {
+                for inst in 0..count as u64 {
+                    a.with_args(|args, w| unsafe { interp::net_receive(&mir, args, inst, w, flag, false) });
+                    b.with_args(|args, w| unsafe { nr(args, inst, w, flag) });
+                }
+                assert_same(&a, &b, &format!("{name} net_receive flag {flag}"));
             }
-            assert_same(&a, &b, &format!("{name} net_receive"));
+            if let Some(pe) = jit.kernels.post_event {
+                a.with_args(|args, _| unsafe { interp::run(&mir, EntryPoint::PostEvent, args) });
+                b.with_args(|args, _| unsafe { pe(args) });
+                assert_same(&a, &b, &format!("{name} post_event"));
+            }
         }
     }
 }
@@ -255,6 +263,11 @@ fn derivimplicit_euler_and_table_function_match() {
 #[test]
 fn point_process_with_net_receive_matches() {
     check("syn.mod", &test_mod("syn.mod"));
+}
+
+#[test]
+fn watch_reset_and_random_numbers_match() {
+    check("iaf.mod", &test_mod("iaf.mod"));
 }
 
 #[test]

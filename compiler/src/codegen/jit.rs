@@ -62,7 +62,7 @@ pub fn compile(m: &Mechanism) -> Result<JitMechanism, CodegenError> {
         write_ions: None,
         net_receive: event(ids.net_receive),
         net_receive_init: event(ids.net_receive_init),
-        post_event: None,
+        post_event: kernel(ids.post_event),
     };
     Ok(JitMechanism { meta: m.meta.clone(), kernels, _module: module })
 }

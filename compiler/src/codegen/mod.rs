@@ -64,6 +64,8 @@ pub struct EntryIds {
     pub net_receive: Option<FuncId>,
     /// `net_receive_init`.
     pub net_receive_init: Option<FuncId>,
+    /// `post_event`.
+    pub post_event: Option<FuncId>,
 }
 
 /// Declares and defines every function of `m` in `module`. `prefix` makes symbol names unique
@@ -104,12 +106,13 @@ pub fn define_mechanism<M: Module>(
         s.params.push(AbiParam::new(ptr));
         s
     };
-    let bodies: [(&str, Option<&Body>, bool); 5] = [
+    let bodies: [(&str, Option<&Body>, bool); 6] = [
         ("init", Some(&m.init), false),
         ("compute_currents", m.compute_currents.as_ref(), false),
         ("advance_state", m.advance_state.as_ref(), false),
         ("net_receive", m.net_receive.as_ref(), true),
         ("net_receive_init", m.net_receive_init.as_ref(), true),
+        ("post_event", m.post_event.as_ref(), false),
     ];
     for (name, body, is_event) in bodies {
         let Some(body) = body else { continue };
@@ -133,6 +136,7 @@ pub fn define_mechanism<M: Module>(
             "compute_currents" => ids.compute_currents = Some(id),
             "advance_state" => ids.advance_state = Some(id),
             "net_receive" => ids.net_receive = Some(id),
+            "post_event" => ids.post_event = Some(id),
             _ => ids.net_receive_init = Some(id),
         }
     }
@@ -649,6 +653,19 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 let inst = self.instance;
                 self.b.ins().call_indirect(sref, fnp, &[ctx, mech, inst, w, d, f]);
             }
+            Stmt::Uniform(p) => {
+                let (ctx, mech, fnp) = self.service(offset_of!(Services, random_uniform));
+                let mut sig = Signature::new(self.cc);
+                for t in [self.ptr, types::I32, types::I64] {
+                    sig.params.push(AbiParam::new(t));
+                }
+                sig.returns.push(AbiParam::new(types::F64));
+                let sref = self.b.import_signature(sig);
+                let inst = self.instance;
+                let call = self.b.ins().call_indirect(sref, fnp, &[ctx, mech, inst]);
+                let u = self.b.inst_results(call)[0];
+                self.write(*p, u);
+            }
             Stmt::NetMove(t) | Stmt::NetEvent(t) => {
                 let tv = self.expr(*t);
                 let off = if matches!(s, Stmt::NetMove(_)) {
@@ -790,12 +807,19 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 self.b.def_var(self.field_vars[&k], v);
                 self.dirty.insert(k);
             }
+            Place::V => {
+                // NET_RECEIVE may set the membrane potential (integrate-and-fire resets).
+                if let Some(var) = self.node_vals.get("v").copied() {
+                    self.b.def_var(var, v);
+                }
+                let a = self.addr_of(p);
+                self.b.ins().store(self.flags, v, a, 0);
+            }
             Place::T
             | Place::Dt
             | Place::Celsius
             | Place::SecondOrder
             | Place::Flag
-            | Place::V
             | Place::Area
             | Place::Diam => {}
             _ => {
@@ -987,6 +1011,9 @@ fn collect_places_stmts(m: &Mechanism, v: &[Stmt], out: &mut BTreeSet<Place>) {
                 collect_places_expr(m, *b, out);
             }
             Stmt::NetMove(a) | Stmt::NetEvent(a) => collect_places_expr(m, *a, out),
+            Stmt::Uniform(p) => {
+                out.insert(*p);
+            }
         }
     }
 }

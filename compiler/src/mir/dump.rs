@@ -154,6 +154,9 @@ fn stmts(s: &mut String, a: &Arena, v: &[Stmt], depth: usize) {
             Stmt::NetEvent(t) => {
                 let _ = writeln!(s, "{pad}net_event({})", expr(a, *t));
             }
+            Stmt::Uniform(p) => {
+                let _ = writeln!(s, "{pad}{} = uniform()", place(*p));
+            }
         }
     }
 }

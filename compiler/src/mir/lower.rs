@@ -49,6 +49,7 @@ pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagno
     let compute_currents = if m.writes_current() { Some(l.currents_body()) } else { None };
     let advance_state = l.state_body();
     let (net_receive, net_receive_init) = l.net_receive_bodies();
+    let post_event = l.post_event_body();
     if l.failed {
         return None;
     }
@@ -63,6 +64,7 @@ pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagno
         advance_state,
         net_receive,
         net_receive_init,
+        post_event,
         systems: l.systems,
         tables: l.tables,
     };
@@ -121,6 +123,8 @@ struct Lowerer<'m, 'a, 'd> {
     kinetic_volumes: HashMap<Place, Place>,
     kinetic_conserve: Vec<(Place, ExprId)>,
     last_fluxes: Option<(Place, Place)>,
+    /// WATCH conditions: (condition, armed field, state field, flag field).
+    watches: Vec<(ast::Expr, u32, u32, u32)>,
 }
 
 impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
@@ -151,6 +155,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             kinetic_volumes: HashMap::new(),
             kinetic_conserve: vec![],
             last_fluxes: None,
+            watches: vec![],
         }
     }
 
@@ -597,6 +602,65 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             self.finish_body(out, vec![])
         });
         (Some(nr), nri)
+    }
+
+    /// `WATCH (cond) flag, …` in NET_RECEIVE: disarms the instance's watches and arms these.
+    /// Each watch remembers whether its condition held when last checked; `post_event` delivers
+    /// a self-event with the flag when it turns from false to true (NEURON's transition rule).
+    fn lower_watch(&mut self, items: &[ast::WatchItem], span: Span, out: &mut Vec<Stmt>) {
+        if self.entry != Entry::NetReceive {
+            self.error("E0309", span, "WATCH is only allowed in NET_RECEIVE", "");
+            return;
+        }
+        let zero = self.arena.c(0.0);
+        for (_, armed, _, _) in self.watches.clone() {
+            out.push(Stmt::Assign(Place::Field(armed), zero));
+        }
+        for w in items {
+            let k = self.watches.len();
+            let names = [format!("_watch{k}_armed"), format!("_watch{k}_state"), format!("_watch{k}_flag")];
+            for n in &names {
+                self.add_field(n, FieldRole::Internal, 0.0, String::new());
+            }
+            let (armed, state, flag) =
+                (self.field_of[&names[0]], self.field_of[&names[1]], self.field_of[&names[2]]);
+            let c = self.lower_expr(&w.cond, out);
+            let f = self.lower_expr(&w.flag, out);
+            let one = self.arena.c(1.0);
+            let zero = self.arena.c(0.0);
+            let truth = self.arena.bin(Bin::Ne, c, zero);
+            out.push(Stmt::Assign(Place::Field(armed), one));
+            out.push(Stmt::Assign(Place::Field(state), truth));
+            out.push(Stmt::Assign(Place::Field(flag), f));
+            self.watches.push((w.cond.clone(), armed, state, flag));
+        }
+    }
+
+    fn post_event_body(&mut self) -> Option<Body> {
+        if self.watches.is_empty() {
+            return None;
+        }
+        self.begin_body(Entry::NetReceive);
+        let mut out = Vec::new();
+        self.copy_in_ions(&mut out);
+        for (cond, armed, state, flag) in self.watches.clone() {
+            let mut inner = Vec::new();
+            let c = self.lower_expr(&cond, &mut inner);
+            let zero = self.arena.c(0.0);
+            let now = self.new_local();
+            let truth = self.arena.bin(Bin::Ne, c, zero);
+            inner.push(Stmt::Assign(now, truth));
+            let was = self.arena.read(Place::Field(state));
+            let nowr = self.arena.read(now);
+            let was_false = self.arena.add(Node::Unary(Un::Not, was));
+            let rising = self.arena.bin(Bin::And, nowr, was_false);
+            let fl = self.arena.read(Place::Field(flag));
+            inner.push(Stmt::If(rising, vec![Stmt::NetSend(zero, fl)], vec![]));
+            inner.push(Stmt::Assign(Place::Field(state), nowr));
+            let a = self.arena.read(Place::Field(armed));
+            out.push(Stmt::If(a, inner, vec![]));
+        }
+        Some(self.finish_body(out, vec![]))
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1282,12 +1346,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 "LONGITUDINAL_DIFFUSION is not supported",
                 "diffusion between segments needs the runtime's diffusion machinery, which Myelin does not have yet",
             ),
-            StmtKind::Watch(_) => self.error(
-                "E0309",
-                s.span,
-                "WATCH is not supported by the compiler yet",
-                "use a threshold detector (NetCon source) instead",
-            ),
+            StmtKind::Watch(items) => self.lower_watch(items, s.span, out),
             StmtKind::ForNetcons { .. } => self.error("E0310", s.span, "FOR_NETCONS is not supported yet", ""),
             StmtKind::Initial(_) => {}
             StmtKind::Lag { .. } => self.error("E0304", s.span, "LAG is not supported", ""),
@@ -1465,6 +1524,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         // A READ-only ion variable assigned in the block: it is a local copy in NEURON too.
         match self.var_place(&name.name) {
             Some(Value::Place(p)) => match p {
+                // NET_RECEIVE may reset the membrane potential (integrate-and-fire models).
+                Place::V if self.entry == Entry::NetReceive => Some(Place::V),
                 Place::V | Place::T | Place::Dt | Place::Celsius | Place::Area | Place::Diam => {
                     self.error("E0312", name.span, format!("`{}` cannot be assigned", name.name), "");
                     None
@@ -1610,6 +1671,53 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 out.push(Stmt::NetEvent(t));
                 None
             }
+            "scop_random" | "random_uniform" => {
+                let u = self.new_local();
+                out.push(Stmt::Uniform(u));
+                Some(self.arena.read(u))
+            }
+            "exprand" | "random_negexp" => {
+                // Exponential with the given mean (1 for random_negexp): -mean·ln(1 - u).
+                let mean = if name == "exprand" && !c.args.is_empty() {
+                    self.lower_expr(&c.args[0], out)
+                } else {
+                    self.arena.c(1.0)
+                };
+                let u = self.new_local();
+                out.push(Stmt::Uniform(u));
+                let one = self.arena.c(1.0);
+                let ur = self.arena.read(u);
+                let q = self.arena.bin(Bin::Sub, one, ur);
+                let l = sym::call(&mut self.arena, MathFn::Log, vec![q]);
+                let t = self.arena.bin(Bin::Mul, mean, l);
+                Some(self.arena.add(Node::Unary(Un::Neg, t)))
+            }
+            "normrand" | "random_normal" => {
+                // Box–Muller: mean + sd·sqrt(-2 ln(1 - u1))·cos(2π u2).
+                let (mean, sd) = if name == "normrand" && c.args.len() == 2 {
+                    (self.lower_expr(&c.args[0], out), self.lower_expr(&c.args[1], out))
+                } else {
+                    (self.arena.c(0.0), self.arena.c(1.0))
+                };
+                let (u1, u2) = (self.new_local(), self.new_local());
+                out.push(Stmt::Uniform(u1));
+                out.push(Stmt::Uniform(u2));
+                let one = self.arena.c(1.0);
+                let r1 = self.arena.read(u1);
+                let q = self.arena.bin(Bin::Sub, one, r1);
+                let l = sym::call(&mut self.arena, MathFn::Log, vec![q]);
+                let m2 = self.arena.c(-2.0);
+                let rad = self.arena.bin(Bin::Mul, m2, l);
+                let r = sym::call(&mut self.arena, MathFn::Sqrt, vec![rad]);
+                let tau = self.arena.c(2.0 * std::f64::consts::PI);
+                let r2 = self.arena.read(u2);
+                let ang = self.arena.bin(Bin::Mul, tau, r2);
+                let cs = sym::call(&mut self.arena, MathFn::Cos, vec![ang]);
+                let z = self.arena.bin(Bin::Mul, r, cs);
+                let sz = self.arena.bin(Bin::Mul, sd, z);
+                Some(self.arena.bin(Bin::Add, mean, sz))
+            }
+            "set_seed" | "setseed" | "random_setseq" | "random_setids" => Some(self.arena.c(0.0)),
             "printf" | "fprintf" => None,
             "at_time" | "state_discontinuity" => {
                 // Fixed-step semantics: at_time only informs variable-step integrators.

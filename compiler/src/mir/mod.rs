@@ -363,6 +363,8 @@ pub enum Stmt {
     NetMove(ExprId),
     /// `net_event(t)`.
     NetEvent(ExprId),
+    /// Draw a uniform random number in [0, 1) from the instance's stream into a place.
+    Uniform(Place),
 }
 
 /// An implicit system `F(x) = 0` solved per instance by Newton's method.
@@ -439,6 +441,8 @@ pub struct Mechanism {
     pub net_receive: Option<Body>,
     /// NET_RECEIVE's INITIAL block.
     pub net_receive_init: Option<Body>,
+    /// WATCH conditions, checked after every step.
+    pub post_event: Option<Body>,
     /// Implicit systems referred to by [`Stmt::Implicit`].
     pub systems: Vec<ImplicitSystem>,
     /// Tables referred to by [`Stmt::BuildTable`] and [`Node::TableLookup`].
@@ -460,6 +464,9 @@ impl Mechanism {
         }
         if let Some(b) = &self.net_receive_init {
             v.push(("net_receive_init", b));
+        }
+        if let Some(b) = &self.post_event {
+            v.push(("post_event", b));
         }
         v
     }

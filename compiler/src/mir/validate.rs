@@ -104,7 +104,7 @@ fn check_stmts(m: &Mechanism, stmts: &[Stmt], n_locals: u32, v: &mut Vec<String>
         match s {
             Stmt::Assign(p, e) => {
                 check_place(m, *p, n_locals, v, at);
-                if matches!(p, Place::V | Place::T | Place::Dt | Place::Celsius | Place::Area | Place::Diam) {
+                if matches!(p, Place::T | Place::Dt | Place::Celsius | Place::Area | Place::Diam) {
                     v.push(format!("{at}: assignment to read-only {p:?}"));
                 }
                 check_expr(*e, v);
@@ -129,6 +129,7 @@ fn check_stmts(m: &Mechanism, stmts: &[Stmt], n_locals: u32, v: &mut Vec<String>
                 check_expr(*b, v);
             }
             Stmt::NetMove(a) | Stmt::NetEvent(a) => check_expr(*a, v),
+            Stmt::Uniform(p) => check_place(m, *p, n_locals, v, at),
             _ => {}
         }
     }
