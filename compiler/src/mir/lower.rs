@@ -351,9 +351,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             for (name, kind) in vars {
                 let src = self.arena.read(Place::Ion(idx as u32, kind));
                 match self.field_of.get(&name) {
-                    Some(&f) if !(kind == IonVarKind::Current) => {
-                        out.push(Stmt::Assign(Place::Field(f), src))
-                    }
+                    Some(&f) if (kind != IonVarKind::Current) => out.push(Stmt::Assign(Place::Field(f), src)),
                     Some(&f) => {
                         // A current both read and written: the field holds this mechanism's
                         // contribution; reading gives the ion total.
@@ -745,9 +743,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             }
         });
         for (n, p) in v.iter_mut() {
-            match self.var_place(n) {
-                Some(Value::Place(pl)) => *p = pl,
-                _ => {}
+            if let Some(Value::Place(pl)) = self.var_place(n) {
+                *p = pl
             }
         }
         v

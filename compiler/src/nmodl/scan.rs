@@ -188,9 +188,7 @@ impl<'a> Cursor<'a> {
                 return Some(body_end);
             }
             self.skip_line();
-            if self.peek().is_none() {
-                return None;
-            }
+            self.peek()?;
         }
     }
 }
@@ -286,7 +284,7 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                 let cut_inside = depth > 0
                     && c.at_line_start(start)
                     && BLOCK_ONLY_KEYWORDS.contains(&word.as_str())
-                    && !(word == "INITIAL")
+                    && (word != "INITIAL")
                     && looks_like_block_start(&c, start + word.len(), &word);
                 if word == "COMMENT" || word == "VERBATIM" {
                     let end_word = if word == "COMMENT" { "ENDCOMMENT" } else { "ENDVERBATIM" };

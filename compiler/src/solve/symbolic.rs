@@ -11,8 +11,8 @@ use crate::mir::{Arena, Bin, ExprId, MathFn, Node, Place, Un};
 pub fn add(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
     match (ar.as_const(a), ar.as_const(b)) {
         (Some(x), Some(y)) => ar.c(x + y),
-        (Some(x), _) if x == 0.0 => b,
-        (_, Some(y)) if y == 0.0 => a,
+        (Some(x), _) if is_zero(x) => b,
+        (_, Some(y)) if is_zero(y) => a,
         _ => ar.bin(Bin::Add, a, b),
     }
 }
@@ -21,8 +21,8 @@ pub fn add(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
 pub fn sub(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
     match (ar.as_const(a), ar.as_const(b)) {
         (Some(x), Some(y)) => ar.c(x - y),
-        (_, Some(y)) if y == 0.0 => a,
-        (Some(x), _) if x == 0.0 => neg(ar, b),
+        (_, Some(y)) if is_zero(y) => a,
+        (Some(x), _) if is_zero(x) => neg(ar, b),
         _ => ar.bin(Bin::Sub, a, b),
     }
 }
@@ -31,10 +31,10 @@ pub fn sub(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
 pub fn mul(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
     match (ar.as_const(a), ar.as_const(b)) {
         (Some(x), Some(y)) => ar.c(x * y),
-        (Some(x), _) if x == 0.0 => ar.c(0.0),
-        (_, Some(y)) if y == 0.0 => ar.c(0.0),
-        (Some(x), _) if x == 1.0 => b,
-        (_, Some(y)) if y == 1.0 => a,
+        (Some(x), _) if is_zero(x) => ar.c(0.0),
+        (_, Some(y)) if is_zero(y) => ar.c(0.0),
+        (Some(x), _) if is_one(x) => b,
+        (_, Some(y)) if is_one(y) => a,
         _ => ar.bin(Bin::Mul, a, b),
     }
 }
@@ -43,8 +43,8 @@ pub fn mul(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
 pub fn div(ar: &mut Arena, a: ExprId, b: ExprId) -> ExprId {
     match (ar.as_const(a), ar.as_const(b)) {
         (Some(x), Some(y)) if y != 0.0 => ar.c(x / y),
-        (Some(x), _) if x == 0.0 => ar.c(0.0),
-        (_, Some(y)) if y == 1.0 => a,
+        (Some(x), _) if is_zero(x) => ar.c(0.0),
+        (_, Some(y)) if is_one(y) => a,
         _ => ar.bin(Bin::Div, a, b),
     }
 }
@@ -318,6 +318,14 @@ fn pow_exponent(ar: &Arena, e: ExprId) -> ExprId {
 /// and no product of two of them.
 pub fn is_linear_in(ar: &mut Arena, e: ExprId, xs: &[Place]) -> bool {
     xs.iter().all(|x| affine(ar, e, *x).is_some())
+}
+
+fn is_zero(x: f64) -> bool {
+    x == 0.0
+}
+
+fn is_one(x: f64) -> bool {
+    x == 1.0
 }
 
 #[cfg(test)]
