@@ -1,5 +1,7 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+pub mod features;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -19,9 +21,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// eFEL-compatible features of a voltage trace (CSV), printed as JSON.
+    Features(features::FeaturesArgs),
+}
 
 /// Runs one subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Features(a) => features::run(a),
+    }
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{close, golden_dir, number, read_trace, shared_dir};
-use myelin_stdlib::efeatures::{Feature, FeatureExtractor, Settings, Trace};
+use myelin_stdlib::efeatures::{BaseMode, Feature, FeatureExtractor, Settings, Trace};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,10 +14,37 @@ use std::path::PathBuf;
 fn settings_from(json: &Value) -> Settings {
     let f = |k: &str| json[k].as_f64().unwrap_or_else(|| panic!("setting {k}"));
     let mut s = Settings::new(f("stim_start"), f("stim_end"));
-    s.threshold = f("Threshold");
-    s.interp_step = f("interp_step");
-    s.strict_stiminterval = json["strict_stiminterval"].as_bool().unwrap();
-    s.stimulus_current = json["stimulus_current"].as_f64();
+    for (key, value) in json.as_object().unwrap() {
+        let x = value.as_f64();
+        match key.as_str() {
+            "stim_start" | "stim_end" => {}
+            "Threshold" => s.threshold = x.unwrap(),
+            "interp_step" => s.interp_step = x.unwrap(),
+            "strict_stiminterval" => s.strict_stiminterval = value.as_bool().unwrap(),
+            "stimulus_current" => s.stimulus_current = x,
+            "DerivativeThreshold" => s.derivative_threshold = x.unwrap(),
+            "DownDerivativeThreshold" => s.down_derivative_threshold = x.unwrap(),
+            "DerivativeWindow" => s.derivative_window = value.as_u64().unwrap() as usize,
+            "voltage_base_mode" => {
+                s.voltage_base_mode = match value.as_str().unwrap() {
+                    "mean" => BaseMode::Mean,
+                    "median" => BaseMode::Median,
+                    other => panic!("voltage_base_mode {other}"),
+                }
+            }
+            "voltage_base_start_perc" => s.voltage_base_start_perc = x.unwrap(),
+            "voltage_base_end_perc" => s.voltage_base_end_perc = x.unwrap(),
+            "ignore_first_ISI" => s.ignore_first_isi = value.as_bool().unwrap(),
+            "burst_factor" => s.burst_factor = x.unwrap(),
+            "sahp_start" => s.sahp_start = x.unwrap(),
+            "rise_start_perc" => s.rise_start_perc = x.unwrap(),
+            "rise_end_perc" => s.rise_end_perc = x.unwrap(),
+            "offset" => s.offset = x.unwrap(),
+            "decay_start_after_stim" => s.decay_start_after_stim = x.unwrap(),
+            "decay_end_after_stim" => s.decay_end_after_stim = x.unwrap(),
+            other => panic!("golden setting {other} not mapped"),
+        }
+    }
     s
 }
 
@@ -35,6 +62,8 @@ fn features_match_efel() {
     let mut traces: HashMap<PathBuf, (Vec<f64>, Vec<f64>)> = HashMap::new();
     let mut failures = Vec::new();
     let mut compared = 0usize;
+    let mut exact = 0usize;
+    let mut worst = (0.0f64, String::new());
     let cases = doc["cases"].as_array().unwrap();
     for case in cases {
         let name = case["name"].as_str().unwrap();
@@ -56,6 +85,18 @@ fn features_match_efel() {
             let ok = match (&got, expected) {
                 (None, Value::Null) => true,
                 (Some(g), Value::Array(e)) => {
+                    let same_bits = g.len() == e.len()
+                        && g.iter().zip(e).all(|(a, b)| a.to_bits() == number(b).to_bits());
+                    exact += usize::from(same_bits);
+                    for (a, b) in g.iter().zip(e) {
+                        let b = number(b);
+                        if a.is_finite() && b.is_finite() && a != &b {
+                            let rel = (a - b).abs() / b.abs().max(1e-300);
+                            if rel > worst.0 {
+                                worst = (rel, format!("{name} {fname}"));
+                            }
+                        }
+                    }
                     g.len() == e.len() && g.iter().zip(e).all(|(a, b)| close(*a, number(b)))
                 }
                 _ => false,
@@ -65,6 +106,8 @@ fn features_match_efel() {
             }
         }
     }
-    assert!(cases.len() >= 50, "only {} cases", cases.len());
+    assert!(cases.len() >= 60, "only {} cases", cases.len());
+    eprintln!("{compared} feature values compared over {} cases, {exact} arrays bit-identical", cases.len());
+    eprintln!("largest relative difference {:e} ({})", worst.0, worst.1);
     assert!(failures.is_empty(), "{} of {compared} values differ:\n{}", failures.len(), failures.join("\n"));
 }

@@ -208,6 +208,18 @@ def synthetic():
     t, v = every(*hh(pulses([205.0], 2.0, 40.0), 300), 2)
     cases.append(("syn_bap_like_window_to_end", t, v, 200.0, 300.0, 0.4))
 
+    # A long regular train: more than 128 ISIs (numpy's pairwise summation switches to blocks).
+    t, v = every(*hh(step(20, 1980, 25.0), 2000), 4)
+    cases.append(("syn_long_train", t, v, 20.0, 1980.0, 0.25))
+
+    # Spikes that barely cross the threshold, with noise: chattering crossings.
+    rng = np.random.default_rng(5)
+    t = np.arange(0, 150.0001, 0.025)
+    v = -60.0 + rng.normal(0.0, 0.4, t.size)
+    for c in np.arange(20.0, 140.0, 11.0):
+        v += 40.5 * np.exp(-(((t - c) / 1.2) ** 2))
+    cases.append(("syn_chatter", t, v, 15.0, 135.0, 0.2))
+
     # Duplicate time stamp at the start: eFEL's interpolation fails and it uses the raw samples.
     t, v = every(*hh(pulses([30.0, 60.0], 1.0, 40.0), 100), 2)
     t = t.copy()
@@ -234,15 +246,25 @@ def efel_values(t, v, settings):
     out = {}
     for f in FEATURES:
         efel.reset()
-        efel.set_setting("Threshold", settings["Threshold"])
-        efel.set_setting("interp_step", settings["interp_step"])
-        efel.set_setting("strict_stiminterval", settings["strict_stiminterval"])
-        if settings.get("stimulus_current") is not None:
-            efel.set_setting("stimulus_current", settings["stimulus_current"])
+        for key, value in settings.items():
+            if key in ("stim_start", "stim_end") or value is None:
+                continue
+            efel.set_setting(key, value)
         val = efel.get_feature_values([trace], [f], raise_warnings=False)[0][f]
         out[f] = None if val is None else [enc(x) for x in np.asarray(val, dtype=float).ravel()]
     efel.reset()
     return out
+
+
+TUNED = {
+    "Threshold": -30.0, "interp_step": 0.05, "strict_stiminterval": False, "DerivativeThreshold": 15.0,
+    "DownDerivativeThreshold": -8.0, "DerivativeWindow": 4, "voltage_base_mode": "median",
+    "voltage_base_start_perc": 0.5, "voltage_base_end_perc": 0.95, "ignore_first_ISI": False,
+    "burst_factor": 1.3, "sahp_start": 3.0, "rise_start_perc": 0.1, "rise_end_perc": 0.9, "offset": 5.0,
+    "decay_start_after_stim": 2.0, "decay_end_after_stim": 20.0,
+}
+TUNED_TRACES = {"hh_soma_amp0.3_be", "l5pc_Step1.soma", "syn_burst", "syn_noisy_train", "syn_irregular_dt",
+                "syn_subthreshold_hyper", "syn_spikes_outside_window", "syn_long_train", "syn_chatter"}
 
 
 def variants(stim_start, stim_end, current, threshold=-20.0):
@@ -259,7 +281,11 @@ def main():
     cases = []
 
     def add(name, trace_ref, t, v, stim_start, stim_end, current, threshold=-20.0, extra=()):
-        for vname, settings in list(variants(stim_start, stim_end, current, threshold)) + list(extra):
+        extra = list(extra)
+        if name in TUNED_TRACES:
+            extra.append(("tuned", {"stim_start": stim_start, "stim_end": stim_end, "stimulus_current": current,
+                                    **TUNED}))
+        for vname, settings in list(variants(stim_start, stim_end, current, threshold)) + extra:
             print(f"{name} / {vname}", file=sys.stderr)
             cases.append({"name": f"{name}/{vname}", "trace": trace_ref, "settings": settings,
                           "values": efel_values(t, v, settings)})
