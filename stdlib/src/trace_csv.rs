@@ -365,7 +365,8 @@ mod tests {
     fn long_and_exponent_numbers_take_the_general_path() {
         let text = "t,v\n0.1234567890123456789,-1e2\n 7 , 8 \n123456789012345678901234567890,+5\n";
         let c = parse_trace_csv(text).unwrap();
-        assert_eq!(c.time, vec![0.1234567890123456789, 7.0, 123456789012345678901234567890.0]);
+        let long: f64 = "0.1234567890123456789".parse().unwrap();
+        assert_eq!(c.time, vec![long, 7.0, 1.2345678901234568e29]);
         assert_eq!(c.voltage, vec![-100.0, 8.0, 5.0]);
     }
 

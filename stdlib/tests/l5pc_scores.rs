@@ -4,6 +4,7 @@
 //!   * the scores recorded in ../shared/reference/neuron/l5pc_step1_bap.json (BluePyOpt on the
 //!     in-memory NEURON traces), and
 //!   * BluePyOpt's scores on the same CSV traces (tools/golden/efel/generate.py).
+//!
 //! The CSV voltages are rounded to 1e-6 mV, which moves the recorded scores by at most a few
 //! 1e-8 relative; both comparisons use 1e-6 relative, 1e-9 absolute.
 
