@@ -254,36 +254,35 @@ fn scan_decimal(bytes: &[u8], mut i: usize) -> Option<(f64, usize)> {
         }
         _ => false,
     };
-    let first = i;
-    let mut mantissa: u64 = 0;
-    while let Some(&b) = bytes.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            break;
-        }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        i += 1;
-    }
-    let int_digits = i - first;
+    let (mantissa, int_digits) = digits(bytes.get(i..)?, 0);
+    i += int_digits;
+    let mut mantissa = mantissa;
     let mut fraction = 0usize;
     if bytes.get(i) == Some(&b'.') {
         i += 1;
-        let frac_start = i;
-        while let Some(&b) = bytes.get(i) {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
-        }
-        fraction = i - frac_start;
+        (mantissa, fraction) = digits(bytes.get(i..)?, mantissa);
+        i += fraction;
     }
-    // At most 19 digits cannot overflow u64, so the wrapping arithmetic above was exact.
+    // At most 19 digits cannot overflow u64, so the wrapping arithmetic in `digits` was exact.
     if int_digits + fraction == 0 || int_digits + fraction > 19 {
         return None;
     }
     exact_decimal(mantissa, fraction).map(|v| (if negative { -v } else { v }, i))
+}
+
+/// Accumulates the leading ASCII digits of `s` onto `acc` (wrapping); returns the value and the
+/// number of digits.
+fn digits(s: &[u8], mut acc: u64) -> (u64, usize) {
+    let mut n = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        acc = acc.wrapping_mul(10).wrapping_add(u64::from(d));
+        n += 1;
+    }
+    (acc, n)
 }
 
 /// `mantissa / 10^fraction` when both are exact in binary64 (mantissa ≤ 2^53, fraction ≤ 22):

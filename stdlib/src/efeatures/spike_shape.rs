@@ -173,9 +173,13 @@ fn ap_duration_half_width(cx: &mut Ctx<'_>) -> Option<Vec<f64>> {
     let end = cx.c().ap_end().filter(|e| !e.is_empty())?;
     let mut fall = vec![0usize; n];
     for i in 0..n {
-        // Where eFEL reads past the end of AP_end_indices the index stays 0, as for the pairs
-        // it skips explicitly.
-        let Some(&e) = end.get(i) else { continue };
+        // With fewer AP ends than pairs eFEL reads past the end of its AP_end_indices copy
+        // (undefined behaviour); observed, it then lands on the peak itself, as with an empty
+        // [peak, end) range. We give that result.
+        let Some(&e) = end.get(i) else {
+            fall[i] = peaks[i];
+            continue;
+        };
         if peaks[i] > e {
             continue;
         }

@@ -24,9 +24,13 @@ pub fn shared_dir() -> PathBuf {
     panic!("shared directory not found: set MYELIN_SHARED or place `shared/` beside the repository");
 }
 
-/// Directory of the committed eFEL goldens.
+/// Directory of the committed eFEL goldens; `MYELIN_EFEL_GOLDEN_DIR` points the tests at another
+/// set generated the same way (e.g. a large randomised sweep kept out of the repository).
 pub fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/efel")
+    match std::env::var_os("MYELIN_EFEL_GOLDEN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/efel"),
+    }
 }
 
 /// Reads a trace CSV, gunzipping `.gz` files.

@@ -32,7 +32,8 @@ warnings.simplefilter("ignore")
 import efel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
-OUT_DIR = ROOT / "stdlib" / "tests" / "golden" / "efel"
+# MYELIN_EFEL_GOLDEN_DIR writes elsewhere (the tests read the same variable).
+OUT_DIR = Path(os.environ.get("MYELIN_EFEL_GOLDEN_DIR", ROOT / "stdlib" / "tests" / "golden" / "efel"))
 TRACE_DIR = OUT_DIR / "traces"
 
 FEATURES = [
@@ -277,8 +278,13 @@ def variants(stim_start, stim_end, current, threshold=-20.0):
 
 def main():
     shared = shared_dir()
-    neuron = shared / "reference" / "neuron"
     cases = []
+    fuzz = os.environ.get("FUZZ_CASES")
+    if fuzz:
+        # Only randomised cases, e.g. a large sweep written to MYELIN_EFEL_GOLDEN_DIR.
+        random_cases(cases, int(fuzz), int(os.environ.get("FUZZ_SEED", "1")))
+        write_features(cases)
+        return
 
     def add(name, trace_ref, t, v, stim_start, stim_end, current, threshold=-20.0, extra=()):
         extra = list(extra)
@@ -311,6 +317,13 @@ def main():
         t, v = write_trace(name, t, v)
         add(name, {"file": f"traces/{name}.csv.gz"}, t, v, s0, s1, cur)
 
+    random_cases(cases, 12, 2024)
+
+    write_features(cases)
+    write_l5pc_scores(shared)
+
+
+def write_features(cases):
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     doc = {
         "generator": "tools/golden/efel/generate.py",
@@ -320,7 +333,38 @@ def main():
         "cases": cases,
     }
     (OUT_DIR / "features.json").write_text(json.dumps(doc, indent=1) + "\n")
-    write_l5pc_scores(shared)
+
+
+def random_cases(cases, count, seed):
+    """Random stimuli, windows and settings (deterministic for a seed), to catch what the
+    designed cases miss."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        tstop = float(rng.uniform(80, 200))
+        s0 = float(np.round(rng.uniform(5, 40), 3))
+        s1 = float(np.round(rng.uniform(s0 + 20, tstop + 10), 3))
+        amp = float(rng.uniform(-6, 40))
+        n_pulses = int(rng.integers(0, 6))
+        times = sorted(float(x) for x in rng.uniform(0, tstop, n_pulses))
+        base = step(s0, s1, amp)
+        kicks = pulses(times, 0.8, 50.0)
+        t, v = hh(lambda x: base(x) + kicks(x), tstop, noise=float(rng.uniform(0, 8)), seed=100 + k)
+        t, v = every(t, v, int(rng.integers(2, 9)))
+        name = f"fuzz_{k:02d}"
+        t, v = write_trace(name, t, v)
+        settings = {
+            "stim_start": s0, "stim_end": s1, "stimulus_current": float(np.round(amp / 100, 4)),
+            "Threshold": float(np.round(rng.uniform(-45, 0), 2)),
+            "interp_step": float(rng.choice([0.01, 0.025, 0.05, 0.1, 0.2, 0.3])),
+            "strict_stiminterval": bool(rng.integers(0, 2)),
+            "DerivativeThreshold": float(np.round(rng.uniform(5, 20), 1)),
+            "ignore_first_ISI": bool(rng.integers(0, 2)),
+            "sahp_start": float(np.round(rng.uniform(1, 8), 2)),
+        }
+        ref = {"file": f"traces/{name}.csv.gz"}
+        print(f"{name}", file=sys.stderr)
+        cases.append({"name": f"{name}/random", "trace": ref, "settings": settings,
+                      "values": efel_values(t, v, settings)})
 
 
 def write_l5pc_scores(shared):
