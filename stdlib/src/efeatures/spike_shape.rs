@@ -174,12 +174,9 @@ fn ap_duration_half_width(cx: &mut Ctx<'_>) -> Option<Vec<f64>> {
     let mut fall = vec![0usize; n];
     for i in 0..n {
         // With fewer AP ends than pairs eFEL reads past the end of its AP_end_indices copy
-        // (undefined behaviour); observed, it then lands on the peak itself, as with an empty
-        // [peak, end) range. We give that result.
-        let Some(&e) = end.get(i) else {
-            fall[i] = peaks[i];
-            continue;
-        };
+        // (undefined behaviour: heap garbage decides). We take its explicit skip path, which
+        // leaves the fall index at 0, as eFEL itself does for some of these reads.
+        let Some(&e) = end.get(i) else { continue };
         if peaks[i] > e {
             continue;
         }
