@@ -8,6 +8,9 @@ use super::settings::{Settings, SettingsError};
 use super::trace::Trace;
 use super::{isi, spike_event, spike_shape, subthreshold};
 
+/// Largest interpolation grid accepted (1.6 GB of time and voltage).
+const MAX_GRID_POINTS: f64 = 1e8;
+
 /// The value of one feature: `None` where eFEL returns None (the feature failed), otherwise
 /// eFEL's value array (empty only for features eFEL computes in Python).
 pub type FeatureValue = Option<Vec<f64>>;
@@ -42,6 +45,11 @@ impl FeatureExtractor {
     /// Replaces the trace and settings, reusing the buffers.
     pub fn load(&mut self, trace: Trace<'_>, settings: Settings) -> Result<(), SettingsError> {
         settings.validate()?;
+        let t = trace.time();
+        let points = ((t[t.len() - 1] - t[0]) / settings.interp_step).ceil();
+        if points > MAX_GRID_POINTS {
+            return Err(SettingsError::GridTooLarge { points });
+        }
         self.cache.clear();
         self.interpolated =
             interpolate(settings.interp_step, trace.time(), trace.voltage(), &mut self.t, &mut self.v)
@@ -146,4 +154,27 @@ pub fn compute_features(
 pub fn mean_value(value: &FeatureValue) -> Option<f64> {
     let v = value.as_deref().filter(|v| !v.is_empty())?;
     Some(super::numeric::numpy_mean(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_interpolation_step_is_an_error_not_an_allocation() {
+        let t = [0.0, 1000.0, 2000.0];
+        let v = [-70.0; 3];
+        let s = Settings { interp_step: 1e-9, ..Settings::new(10.0, 20.0) };
+        let e = FeatureExtractor::new(Trace::new(&t, &v).unwrap(), s).unwrap_err();
+        assert!(matches!(e, SettingsError::GridTooLarge { .. }), "{e}");
+    }
+
+    #[test]
+    fn failed_interpolation_falls_back_to_the_samples() {
+        let t = [0.0, 0.0, 0.2, 0.4];
+        let v = [-70.0, -70.0, -60.0, -70.0];
+        let ex = FeatureExtractor::new(Trace::new(&t, &v).unwrap(), Settings::new(0.1, 0.3)).unwrap();
+        assert!(!ex.interpolated());
+        assert_eq!(ex.time(), &t);
+    }
 }

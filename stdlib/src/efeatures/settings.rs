@@ -137,6 +137,11 @@ pub enum SettingsError {
     BadInterpStep(f64),
     /// The named setting is NaN or infinite.
     NonFinite(&'static str),
+    /// `interp_step` is so small for the trace's duration that the grid would not fit in memory.
+    GridTooLarge {
+        /// Number of grid points the step would need.
+        points: f64,
+    },
 }
 
 impl fmt::Display for SettingsError {
@@ -148,6 +153,9 @@ impl fmt::Display for SettingsError {
             }
             SettingsError::BadInterpStep(s) => write!(f, "interp_step must be a positive number, got {s}"),
             SettingsError::NonFinite(name) => write!(f, "setting {name} must be a finite number"),
+            SettingsError::GridTooLarge { points } => {
+                write!(f, "interp_step is too small for this trace: the grid would have {points:.3e} points")
+            }
         }
     }
 }
