@@ -5,6 +5,7 @@ mod check;
 mod dump;
 mod fmt;
 mod load;
+mod features;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ pub enum Command {
     Dump(dump::Args),
     /// Compile mechanisms ahead of time into an artifact directory.
     Build(build::Args),
+    /// eFEL-compatible features of a voltage trace (CSV), printed as JSON.
+    Features(features::FeaturesArgs),
 }
 
 /// Runs one subcommand.
@@ -43,5 +46,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Fmt(a) => fmt::run(a),
         Command::Dump(a) => dump::run(a),
         Command::Build(a) => build::run(a),
+        Command::Features(a) => features::run(a),
     }
 }
