@@ -43,13 +43,20 @@ fn main() {
     let n: usize = std::env::var("BENCH_INSTANCES").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let steps: usize = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(200);
     println!("{n} instances × {steps} steps per entry point (JIT, opt_level=speed)");
-    println!("{:<16} {:>12} {:>14} {:>14} {:>14}", "mechanism", "compile ms", "init M/s", "currents M/s", "state M/s");
+    println!(
+        "{:<16} {:>12} {:>14} {:>14} {:>14}",
+        "mechanism", "compile ms", "init M/s", "currents M/s", "state M/s"
+    );
     for f in files(&args) {
         let mut sources = SourceMap::new();
         let t0 = Instant::now();
         let l = driver::lower_file(&mut sources, &f, &[], LowerOptions::default()).expect("read");
         let Some(m) = l.mir else {
-            println!("{:<16} does not compile: {}", f.display(), sources.render(&l.diagnostics).lines().next().unwrap_or(""));
+            println!(
+                "{:<16} does not compile: {}",
+                f.display(),
+                sources.render(&l.diagnostics).lines().next().unwrap_or("")
+            );
             continue;
         };
         let j = jit::compile(&m).expect("jit");
@@ -64,8 +71,12 @@ fn main() {
         let mut cols: Vec<Vec<f64>> = m.meta.fields.iter().map(|fm| vec![fm.default; n]).collect();
         let mut fields: Vec<*mut f64> = cols.iter_mut().map(|c| c.as_mut_ptr()).collect();
         let mut globals: Vec<f64> = m.meta.globals.iter().map(|g| g.default).collect();
-        let mut ion_data: Vec<[Vec<f64>; 5]> =
-            m.meta.ions.iter().map(|_| [vec![0.0; n], vec![0.0; n], vec![50.0; n], vec![1e-4; n], vec![2.0; n]]).collect();
+        let mut ion_data: Vec<[Vec<f64>; 5]> = m
+            .meta
+            .ions
+            .iter()
+            .map(|_| [vec![0.0; n], vec![0.0; n], vec![50.0; n], vec![1e-4; n], vec![2.0; n]])
+            .collect();
         let ions: Vec<IonColumns> = ion_data
             .iter_mut()
             .map(|c| {
@@ -80,7 +91,13 @@ fn main() {
                 }
             })
             .collect();
-        let services = Services { ctx: std::ptr::null_mut(), net_send: send, net_move: mv, net_event: ev, random_uniform: rnd };
+        let services = Services {
+            ctx: std::ptr::null_mut(),
+            net_send: send,
+            net_move: mv,
+            net_event: ev,
+            random_uniform: rnd,
+        };
         let args = KernelArgs {
             count: n as u64,
             mech_id: 0,
@@ -113,7 +130,8 @@ fn main() {
                 }
             }
         };
-        let (ri, rc, rs) = (rate(j.kernels.init), rate(j.kernels.compute_currents), rate(j.kernels.advance_state));
+        let (ri, rc, rs) =
+            (rate(j.kernels.init), rate(j.kernels.compute_currents), rate(j.kernels.advance_state));
         println!("{:<16} {:>12.2} {:>14} {:>14} {:>14}", m.meta.name, compile_ms, ri, rc, rs);
     }
 }

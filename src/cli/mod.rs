@@ -3,9 +3,9 @@
 mod build;
 mod check;
 mod dump;
+mod features;
 mod fmt;
 mod load;
-mod features;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
