@@ -412,42 +412,14 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.begin_body(Entry::Currents);
         let mut out = Vec::new();
         self.copy_in_ions(&mut out);
-        let bp = self.m.breakpoint();
         let vv = self.new_local();
         self.v_override = Some(vv);
-        let v = self.arena.read(Place::V);
-        let dv = self.arena.c(DV);
-        let vp = sym::add(&mut self.arena, v, dv);
-        // First evaluation at v + 0.001.
-        out.push(Stmt::Assign(vv, vp));
-        if let Some(b) = bp {
-            self.lower_breakpoint_currents(b, &mut out);
-        }
-        let g_sum = self.new_local();
-        let e = self.current_sum();
-        out.push(Stmt::Assign(g_sum, e));
-        let ion_currents = self.written_ion_currents();
-        let mut saved = Vec::new();
-        for (_, f) in &ion_currents {
-            let l = self.new_local();
-            let r = self.arena.read(Place::Field(*f));
-            out.push(Stmt::Assign(l, r));
-            saved.push(l);
-        }
-        // Second evaluation at v.
-        out.push(Stmt::Assign(vv, v));
-        if let Some(b) = bp {
-            self.lower_breakpoint_currents(b, &mut out);
-        }
-        let rhs = self.new_local();
-        let e = self.current_sum();
-        out.push(Stmt::Assign(rhs, e));
-        // g = (g - rhs) / 0.001
-        let gr = self.arena.read(g_sum);
-        let rr = self.arena.read(rhs);
-        let diff = sym::sub(&mut self.arena, gr, rr);
-        let gq = sym::div(&mut self.arena, diff, dv);
-        out.push(Stmt::Assign(g_sum, gq));
+        let hints = self.conductance_hints();
+        let (rhs, g_sum, ion_didv) = if hints.is_empty() {
+            self.currents_by_difference(vv, &mut out)
+        } else {
+            self.currents_by_hints(vv, &hints, &mut out)
+        };
         // Point processes: nA → mA/cm² and µS → S/cm² with 100/area.
         let scale = if self.m.kind == Kind::Point {
             let hundred = self.arena.c(1e2);
@@ -456,22 +428,24 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         } else {
             None
         };
-        for ((ion, f), l) in ion_currents.iter().zip(&saved) {
-            let cur = self.arena.read(Place::Field(*f));
-            let sl = self.arena.read(*l);
-            let d = sym::sub(&mut self.arena, sl, cur);
-            let mut didv = sym::div(&mut self.arena, d, dv);
-            let mut c = cur;
+        for (ion, f, didv) in ion_didv {
+            let mut didv = self.arena.read(didv);
+            let mut c = match f {
+                Some(f) => self.arena.read(Place::Field(f)),
+                None => self.arena.c(0.0),
+            };
             if let Some(s) = scale {
                 didv = sym::mul(&mut self.arena, didv, s);
                 c = sym::mul(&mut self.arena, c, s);
             }
-            let acc = self.arena.read(Place::IonDidvSum(*ion));
+            let acc = self.arena.read(Place::IonDidvSum(ion));
             let e = sym::add(&mut self.arena, acc, didv);
-            out.push(Stmt::Assign(Place::IonDidvSum(*ion), e));
-            let acc = self.arena.read(Place::IonCurrentSum(*ion));
-            let e = sym::add(&mut self.arena, acc, c);
-            out.push(Stmt::Assign(Place::IonCurrentSum(*ion), e));
+            out.push(Stmt::Assign(Place::IonDidvSum(ion), e));
+            if f.is_some() {
+                let acc = self.arena.read(Place::IonCurrentSum(ion));
+                let e = sym::add(&mut self.arena, acc, c);
+                out.push(Stmt::Assign(Place::IonCurrentSum(ion), e));
+            }
         }
         let mut gval = self.arena.read(g_sum);
         let mut ival = self.arena.read(rhs);
@@ -492,6 +466,122 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         out.push(Stmt::Assign(Place::ConductanceSum, ng));
         self.v_override = None;
         self.finish_body(out, vec![])
+    }
+
+    /// `CONDUCTANCE g [USEION ion]` statements of BREAKPOINT: (conductance name, ion index).
+    fn conductance_hints(&self) -> Vec<(String, Option<u32>)> {
+        let Some(bp) = self.m.breakpoint() else { return vec![] };
+        bp.stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StmtKind::Conductance { name, ion } => Some((
+                    name.name.clone(),
+                    ion.as_ref()
+                        .and_then(|i| self.m.ions.iter().position(|x| x.name == i.name).map(|k| k as u32)),
+                )),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// NEURON's default: BREAKPOINT at v + 0.001 and at v; the conductances are the one-sided
+    /// difference quotients. Returns (current local, conductance local, per written ion current:
+    /// (ion, current field, didv local)).
+    #[allow(clippy::type_complexity)]
+    fn currents_by_difference(
+        &mut self,
+        vv: Place,
+        out: &mut Vec<Stmt>,
+    ) -> (Place, Place, Vec<(u32, Option<u32>, Place)>) {
+        let bp = self.m.breakpoint();
+        let v = self.arena.read(Place::V);
+        let dv = self.arena.c(DV);
+        let vp = sym::add(&mut self.arena, v, dv);
+        // First evaluation at v + 0.001.
+        out.push(Stmt::Assign(vv, vp));
+        if let Some(b) = bp {
+            self.lower_breakpoint_currents(b, out);
+        }
+        let g_sum = self.new_local();
+        let e = self.current_sum();
+        out.push(Stmt::Assign(g_sum, e));
+        let ion_currents = self.written_ion_currents();
+        let mut saved = Vec::new();
+        for (_, f) in &ion_currents {
+            let l = self.new_local();
+            let r = self.arena.read(Place::Field(*f));
+            out.push(Stmt::Assign(l, r));
+            saved.push(l);
+        }
+        // Second evaluation at v.
+        out.push(Stmt::Assign(vv, v));
+        if let Some(b) = bp {
+            self.lower_breakpoint_currents(b, out);
+        }
+        let rhs = self.new_local();
+        let e = self.current_sum();
+        out.push(Stmt::Assign(rhs, e));
+        // g = (g - rhs) / 0.001
+        let gr = self.arena.read(g_sum);
+        let rr = self.arena.read(rhs);
+        let diff = sym::sub(&mut self.arena, gr, rr);
+        let gq = sym::div(&mut self.arena, diff, dv);
+        out.push(Stmt::Assign(g_sum, gq));
+        let mut ions = Vec::new();
+        for ((ion, f), l) in ion_currents.iter().zip(&saved) {
+            // _ion_di/dv += (_di - i)/0.001
+            let cur = self.arena.read(Place::Field(*f));
+            let sl = self.arena.read(*l);
+            let d = sym::sub(&mut self.arena, sl, cur);
+            let didv = sym::div(&mut self.arena, d, dv);
+            out.push(Stmt::Assign(*l, didv));
+            ions.push((*ion, Some(*f), *l));
+        }
+        (rhs, g_sum, ions)
+    }
+
+    /// With CONDUCTANCE hints NEURON evaluates BREAKPOINT once, at v, and takes the hinted
+    /// conductances as dI/dv (those with USEION also as the ion's di/dv).
+    #[allow(clippy::type_complexity)]
+    fn currents_by_hints(
+        &mut self,
+        vv: Place,
+        hints: &[(String, Option<u32>)],
+        out: &mut Vec<Stmt>,
+    ) -> (Place, Place, Vec<(u32, Option<u32>, Place)>) {
+        let v = self.arena.read(Place::V);
+        out.push(Stmt::Assign(vv, v));
+        if let Some(b) = self.m.breakpoint() {
+            self.lower_breakpoint_currents(b, out);
+        }
+        let rhs = self.new_local();
+        let e = self.current_sum();
+        out.push(Stmt::Assign(rhs, e));
+        let g_sum = self.new_local();
+        let mut g = self.arena.c(0.0);
+        let mut ions: Vec<(u32, Option<u32>, Place)> = Vec::new();
+        for (name, ion) in hints {
+            let gv = match self.var_place(name) {
+                Some(Value::Place(p)) => self.arena.read(p),
+                Some(Value::Const(c)) => self.arena.c(c),
+                None => continue,
+            };
+            g = sym::add(&mut self.arena, g, gv);
+            if let Some(k) = ion {
+                let l = self.new_local();
+                out.push(Stmt::Assign(l, gv));
+                ions.push((*k, None, l));
+            }
+        }
+        out.push(Stmt::Assign(g_sum, g));
+        // Written ion currents still add to the ion totals.
+        for (ion, f) in self.written_ion_currents() {
+            let z = self.new_local();
+            let zero = self.arena.c(0.0);
+            out.push(Stmt::Assign(z, zero));
+            ions.push((ion, Some(f), z));
+        }
+        (rhs, g_sum, ions)
     }
 
     /// Written ion currents: (ion index, field).
