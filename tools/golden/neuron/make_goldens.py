@@ -14,8 +14,10 @@ Groups (each runs in a fresh NEURON process):
              and an RC soma with our pas
   synapses   NetStim -> ExpSyn / Exp2Syn on passive single compartments
   l5pc       the BluePyOpt L5PC example (Step1, bAP, Step3) with our channels
-  validate   compares l5pc Step1/bAP with shared/reference/neuron/l5pc_* (prints, writes a JSON
-             report into tests/golden/neuron/); not part of the default set
+  validate   compares L5PC Step1/bAP with our channels against shared/reference/neuron/l5pc_*
+             (made with the original BBP files), our hh goldens against the reference HH soma, and
+             our point processes against NEURON's built-ins; prints the figures and writes
+             tests/golden/neuron/validation.json. Not part of the default set.
 
 The mechanisms are compiled with nrnivmodl from mechanisms/ (see nrnmech.py for the renaming of
 names NEURON already defines). Everything is written under tests/golden/neuron/ together with
@@ -427,7 +429,9 @@ def validate(h):
     for k, s in values.items():
         val = None if s is None else float(s)
         report["features"][k] = {"ours": val, "reference": ref["features"][k]}
-    path = OUT / "l5pc_validation.json"
+    report["builtins"] = compare_with_builtins(h)
+    report["hh_vs_reference"] = hh_vs_reference(h, ref_dir)
+    path = OUT / "validation.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
     for key, r in report["traces"].items():
@@ -437,8 +441,84 @@ def validate(h):
               f"{r['rows_differing_when_printed_like_reference']}/{r['rows']}")
     worst = max(v["abs_diff"] for v in report["scores"].values())
     print(f"BluePyOpt scores: {len(report['scores'])} objectives, max |score - reference| = {worst:.3g}")
+    b = report["builtins"]
+    print(f"our hh, pas, IClamp, SEClamp, ExpSyn, Exp2Syn, NetStim vs NEURON's built-ins: event times "
+          f"equal {b['event_times_equal']}, max|dv| {b['max_abs_dv_mV']:.3g} mV, "
+          f"max|d i_SEClamp| {b['max_abs_di_seclamp_nA']:.3g} nA")
+    for k, r in report["hh_vs_reference"].items():
+        print(f"hh soma {k}: max|dv| vs shared/reference {r['max_abs_dv_mV']:.3g} mV "
+              f"(reference printed to {r['reference_significant_digits']} significant digits)")
     print(f"wrote {path.relative_to(ROOT)}")
     return report
+
+
+def _point_process_model(h, prefix):
+    """A passive soma with every point process we also ship, named `prefix + name`."""
+    pas = "pas" if prefix == "" else nrnmech.neuron_name("pas")
+    stim = getattr(h, prefix + "NetStim")()
+    stim.interval, stim.number, stim.start = 7.3, 5, 3.1
+    ctrl = getattr(h, prefix + "NetStim")()
+    ctrl.interval, ctrl.number, ctrl.start = 40.0, 2, 60.0
+    idle = getattr(h, prefix + "NetStim")()  # started by ctrl's events (w > 0), start < 0
+    idle.interval, idle.number, idle.start = 4.0, 100, -1.0
+    stop = getattr(h, prefix + "NetStim")()  # stops `idle` (w < 0) at t = 101
+    stop.interval, stop.number, stop.start = 1.0, 1, 100.0
+    s = soma(h)
+    s.insert(pas)
+    syn = getattr(h, prefix + "ExpSyn")(s(0.5))
+    syn.tau = 2.0
+    syn2 = getattr(h, prefix + "Exp2Syn")(s(0.5))
+    syn2.tau1, syn2.tau2 = 0.3, 4.0
+    ic = getattr(h, prefix + "IClamp")(s(0.5))
+    setattr(ic, "del", 2.0)
+    ic.dur, ic.amp = 30.01, 0.01
+    vc = getattr(h, prefix + "SEClamp")(s(0.5))
+    vc.dur1, vc.amp1, vc.dur2, vc.amp2, vc.dur3, vc.amp3, vc.rs = 70, -70, 10, -20, 5, -90, 5
+    keep = [stim, ctrl, idle, stop, s, syn, syn2, ic, vc]
+    for k, (src, dst, w) in enumerate([(stim, syn, 1e-3), (idle, syn2, 2e-3), (stim, syn2, 3e-3),
+                                       (ctrl, idle, 1.0), (stop, idle, -1.0)]):
+        nc = h.NetCon(src, dst)
+        nc.weight[0], nc.delay = w, 1.0 + 0.3 * k
+        keep.append(nc)
+    spikes = []
+    for src in (stim, ctrl, idle, stop):
+        vec = h.Vector()
+        nc = h.NetCon(src, None)
+        nc.record(vec)
+        keep.append(nc)
+        spikes.append(vec)
+    v = h.Vector().record(s(0.5)._ref_v)
+    i = h.Vector().record(vc._ref_i)
+    run_fixed(h, 130.0, -65.0)
+    return [list(x) for x in spikes], list(v), list(i), keep
+
+
+def compare_with_builtins(h):
+    """Runs the same point-process model with NEURON's built-ins and with ours."""
+    theirs = _point_process_model(h, "")
+    ours = _point_process_model(h, nrnmech.PREFIX)
+    return {
+        "model": "passive 20 um soma; NetStim -> ExpSyn/Exp2Syn, NetStim started (w > 0) and stopped "
+                 "(w < 0) by events, IClamp, SEClamp; dt 0.025, 130 ms",
+        "event_times": ours[0], "event_times_equal": ours[0] == theirs[0],
+        "max_abs_dv_mV": max(abs(a - b) for a, b in zip(ours[1], theirs[1])),
+        "max_abs_di_seclamp_nA": max(abs(a - b) for a, b in zip(ours[2], theirs[2])),
+    }
+
+
+def hh_vs_reference(h, ref_dir):
+    """Our hh goldens against shared/reference/neuron/hh_soma_* (NEURON's built-in hh)."""
+    out = {}
+    for amp in (0.1, 0.2, 0.3):
+        for method in ("be", "cn"):
+            ref_lines = (ref_dir / f"hh_soma_amp{amp}_{method}.csv").read_text().splitlines()[1:]
+            with gzip.open(OUT / "hh" / f"hh_soma_amp{amp}_{method}.csv.gz", "rt") as f:
+                ours = f.read().splitlines()[1:]
+            dv = [abs(float(a.split(",")[1]) - float(b.split(",")[1])) for a, b in zip(ours, ref_lines)]
+            digits = max(len(b.split(",")[1].lstrip("-").replace(".", "").lstrip("0")) for b in ref_lines)
+            out[f"amp{amp}_{method}"] = {"rows": len(dv), "rows_reference": len(ref_lines),
+                                         "max_abs_dv_mV": max(dv), "reference_significant_digits": digits}
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -485,6 +565,10 @@ def main():
         if g not in GROUPS + ["validate"]:
             ap.error(f"unknown group {g!r}")
     nrnmech.build(verbose=False)  # once, before the workers
+    if set(GROUPS) <= set(groups):
+        # A full run: forget the parts of earlier runs so that the manifest is all new.
+        for part in (nrnmech.BUILD / "manifest-parts").glob("*.json"):
+            part.unlink()
     for g in groups:
         r = subprocess.run([sys.executable, __file__, "--in-process", g])
         if r.returncode != 0:
