@@ -305,6 +305,8 @@ fn replay(
             worst.see(g, m.field(g), c[n + 1], scale(&c[rows.clone()]), n + 1);
         }
         if let (Some(k), Some(c)) = (ca, cai) {
+            // NEURON advances the mechanisms in registration order, CaDynamics_E2 before SK_E2,
+            // so SK_E2 sees the cai of the new time point (with cai[n] z differs by 2 %).
             m.ions[k][CONC_IN] = [c[n + 1]];
         }
         m.advance(v[n + 1], t[n] + DT);
