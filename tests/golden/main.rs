@@ -491,3 +491,24 @@ fn goldens_cover_every_mechanism_file() {
     }
     assert!(missing.is_empty(), "mechanisms without a NEURON golden: {missing:?}");
 }
+
+#[test]
+fn every_mechanism_file_jit_compiles() {
+    // The only known gap: unit-factor values (FARADAY in CaDynamics_E2). When it compiles, the
+    // ignored `cadynamics_e2` test above should be enabled.
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(root().join("mechanisms")).expect("mechanisms/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("mod") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("name").to_string();
+        match jit_source(&path.to_string_lossy(), &text) {
+            Ok(_) => {}
+            Err(e) if stem == "CaDynamics_E2" && e.contains("E0314") && e.contains("FARADAY") => {}
+            Err(e) => failures.push(format!("{stem}:\n{e}")),
+        }
+    }
+    assert!(failures.is_empty(), "mechanisms that do not compile:\n{}", failures.join("\n"));
+}
