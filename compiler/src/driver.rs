@@ -65,3 +65,21 @@ pub fn jit_source(name: &str, text: &str) -> Result<(mir::Mechanism, JitMechanis
         _ => Err(sources.render(&lowered.diagnostics)),
     }
 }
+
+/// Codes of lowering diagnostics that mean "valid NMODL that Myelin cannot compile yet" rather
+/// than an error in the file.
+pub const LIMITATION_CODES: &[&str] = &["E0301", "E0304", "E0306", "E0308", "E0310", "E0317", "E0318"];
+
+/// Turns compiler limitations into warnings (for `myelin check`, which judges the file, not the
+/// compiler).
+pub fn limitations_as_warnings(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    // With VERBATIM, names may be declared in its C code: unresolved names are not the file's fault.
+    let verbatim = diags.iter().any(|d| d.code == "E0306");
+    for d in &mut diags {
+        if d.is_error() && (LIMITATION_CODES.contains(&d.code) || (verbatim && d.code == "E0313")) {
+            d.severity = crate::diag::Severity::Warning;
+            d.notes.push("note: NEURON accepts this; Myelin cannot compile it yet".into());
+        }
+    }
+    diags
+}

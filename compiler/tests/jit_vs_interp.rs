@@ -271,6 +271,11 @@ fn watch_reset_and_random_numbers_match() {
 }
 
 #[test]
+fn local_copy_of_v_matches() {
+    check("vshift.mod", &test_mod("vshift.mod"));
+}
+
+#[test]
 fn concentration_writer_matches() {
     check("cad.mod", &test_mod("cad.mod"));
 }

@@ -125,6 +125,8 @@ struct Lowerer<'m, 'a, 'd> {
     last_fluxes: Option<(Place, Place)>,
     /// WATCH conditions: (condition, armed field, state field, flag field).
     watches: Vec<(ast::Expr, u32, u32, u32)>,
+    /// v copies of enclosing bodies while an implicit system is lowered.
+    saved_v_override: Vec<Option<Place>>,
 }
 
 impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
@@ -156,6 +158,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             kinetic_conserve: vec![],
             last_fluxes: None,
             watches: vec![],
+            saved_v_override: vec![],
         }
     }
 
@@ -328,6 +331,16 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.ion_locals.clear();
     }
 
+    /// NEURON gives each entry point a per-instance copy of `v` (`v = _v` on entry), which
+    /// mechanisms may modify (e.g. `v = v + 0.0001` to avoid 0/0 in rate functions) without
+    /// touching the membrane potential.
+    fn local_v_copy(&mut self, out: &mut Vec<Stmt>) {
+        let vl = self.new_local();
+        let v = self.arena.read(Place::V);
+        out.push(Stmt::Assign(vl, v));
+        self.v_override = Some(vl);
+    }
+
     fn new_local(&mut self) -> Place {
         let p = Place::Local(self.n_locals);
         self.n_locals += 1;
@@ -388,6 +401,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
     fn init_body(&mut self) -> Body {
         self.begin_body(Entry::Init);
         let mut out = Vec::new();
+        self.local_v_copy(&mut out);
         // States start at name0 (START value, else 0); ion-concentration states come from the ion.
         for s in self.m.states() {
             if s.ion.is_some() {
@@ -642,6 +656,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         }
         self.begin_body(Entry::State);
         let mut out = Vec::new();
+        self.local_v_copy(&mut out);
         self.copy_in_ions(&mut out);
         self.scopes.push(HashMap::new());
         for s in &bp.stmts {
@@ -1014,11 +1029,20 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let old_locals: Vec<u32> =
             (0..states.len()).map(|i| saved_locals + (states.len() + i) as u32).collect();
         self.n_locals += 2 * states.len() as u32;
+        // The residual function has its own local space: its copy of v is made by `system_v`.
+        self.saved_v_override.push(self.v_override.take());
         let saved_subst = std::mem::take(&mut self.state_subst);
         for (i, p) in states.iter().enumerate() {
             self.state_subst.insert(*p, Place::Local(x_locals[i]));
         }
         (x_locals, old_locals, saved_locals, saved_subst)
+    }
+
+    /// A copy of v for a residual function (when the enclosing body had one).
+    fn system_v(&mut self, body: &mut Vec<Stmt>) {
+        if self.saved_v_override.last().is_some_and(|v| v.is_some()) {
+            self.local_v_copy(body);
+        }
     }
 
     /// derivimplicit (or STEADYSTATE of a DERIVATIVE block): backward Euler solved by Newton.
@@ -1033,6 +1057,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
+        self.system_v(&mut body);
         let mut ders: Vec<Option<ExprId>> = vec![None; states.len()];
         self.scopes.push(HashMap::new());
         for s in &block.stmts {
@@ -1066,6 +1091,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
+        self.v_override = self.saved_v_override.pop().flatten();
         let origin = format!(
             "{} at {}:{}",
             if steady { "STEADYSTATE derivimplicit" } else { "derivimplicit" },
@@ -1139,6 +1165,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
+        self.system_v(&mut body);
         let ders = self.kinetic_body(block, &states, &mut body);
         let dt = if steady { self.arena.c(1e9) } else { self.arena.read(Place::Dt) };
         let mut residuals: Vec<ExprId> = (0..states.len())
@@ -1167,6 +1194,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
+        self.v_override = self.saved_v_override.pop().flatten();
         let origin =
             format!("KINETIC {} at {}", if steady { "STEADYSTATE sparse" } else { "sparse" }, span.start);
         self.systems.push(ImplicitSystem {
@@ -1230,6 +1258,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
+        self.system_v(&mut body);
         let mut eqs: Vec<ExprId> = Vec::new();
         self.scopes.push(HashMap::new());
         for s in &block.stmts {
@@ -1264,6 +1293,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
+        self.v_override = self.saved_v_override.pop().flatten();
         eqs.resize(states.len(), self.arena.c(0.0));
         let origin = format!("equations at {}", span.start);
         self.systems.push(ImplicitSystem {
