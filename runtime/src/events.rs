@@ -347,7 +347,14 @@ fn system<'a>(ctx: *mut c_void) -> &'a mut EventSystem {
     unsafe { &mut *(ctx as *mut EventSystem) }
 }
 
-extern "C" fn svc_net_send(ctx: *mut c_void, mech: u32, instance: u64, weights: *mut f64, delay: f64, flag: f64) {
+extern "C" fn svc_net_send(
+    ctx: *mut c_void,
+    mech: u32,
+    instance: u64,
+    weights: *mut f64,
+    delay: f64,
+    flag: f64,
+) {
     let es = system(ctx);
     if !(delay >= 0.0) {
         es.set_error(format!("net_send with negative or undefined delay {delay} at t = {}", es.t_now));
@@ -364,7 +371,8 @@ extern "C" fn svc_net_send(ctx: *mut c_void, mech: u32, instance: u64, weights: 
 extern "C" fn svc_net_move(ctx: *mut c_void, mech: u32, instance: u64, tnew: f64) {
     let es = system(ctx);
     let instance = instance as u32;
-    let Some(pending) = es.last_self.get(mech as usize).and_then(|v| v.get(instance as usize)).copied().flatten()
+    let Some(pending) =
+        es.last_self.get(mech as usize).and_then(|v| v.get(instance as usize)).copied().flatten()
     else {
         es.set_error(format!("net_move at t = {} without a pending self-event", es.t_now));
         return;
@@ -374,7 +382,8 @@ extern "C" fn svc_net_move(ctx: *mut c_void, mech: u32, instance: u64, tnew: f64
         return;
     }
     es.cancelled.push(pending.seq);
-    let seq = es.push(tnew, EventKind::SelfEvent { mech, instance, flag: pending.flag, weights: pending.weights });
+    let seq =
+        es.push(tnew, EventKind::SelfEvent { mech, instance, flag: pending.flag, weights: pending.weights });
     es.last_self[mech as usize][instance as usize] = Some(PendingSelf { seq, ..pending });
 }
 
@@ -392,7 +401,9 @@ extern "C" fn svc_random_uniform(ctx: *mut c_void, mech: u32, instance: u64) -> 
     match es.rngs.get_mut(mech as usize).and_then(|v| v.get_mut(instance as usize)) {
         Some(r) => r.uniform(),
         None => {
-            es.set_error(format!("random number requested for unknown instance {instance} of mechanism {mech}"));
+            es.set_error(format!(
+                "random number requested for unknown instance {instance} of mechanism {mech}"
+            ));
             0.0
         }
     }
@@ -405,7 +416,8 @@ mod tests {
     #[test]
     fn queue_order_delivery_window_and_thresholds() {
         let mut es = EventSystem::new(&[2], 1);
-        let src = es.add_presyn(PreSyn::new("c".into(), SourceKind::Threshold { node: 0, threshold: -10.0 }, true));
+        let src =
+            es.add_presyn(PreSyn::new("c".into(), SourceKind::Threshold { node: 0, threshold: -10.0 }, true));
         es.add_netcon(
             NetCon {
                 source: src,

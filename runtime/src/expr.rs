@@ -247,7 +247,8 @@ impl<'a> Parser<'a> {
     fn ident(&mut self) -> String {
         self.skip_ws();
         let start = self.pos;
-        while self.pos < self.s.len() && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
+        while self.pos < self.s.len()
+            && (self.s[self.pos].is_ascii_alphanumeric() || self.s[self.pos] == b'_')
         {
             self.pos += 1;
         }

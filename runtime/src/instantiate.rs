@@ -103,7 +103,11 @@ impl Simulation {
     }
 
     /// Builds a simulation from a description.
-    pub fn build(spec: &SimulationSpec, catalogue: &Catalogue, opts: &BuildOptions<'_>) -> Result<Simulation, SpecError> {
+    pub fn build(
+        spec: &SimulationSpec,
+        catalogue: &Catalogue,
+        opts: &BuildOptions<'_>,
+    ) -> Result<Simulation, SpecError> {
         let run = &spec.run;
         if !(run.dt > 0.0) || !run.dt.is_finite() {
             return Err(SpecError::new("run.dt", format!("time step must be > 0, got {}", run.dt)));
@@ -119,8 +123,11 @@ impl Simulation {
             Some(r) => {
                 let k = (r / run.dt).round();
                 if !(k >= 1.0) || ((k * run.dt - r).abs() > 1e-9 * r.abs().max(run.dt)) {
-                    return Err(SpecError::new("run.record_dt", format!("record_dt {r} is not a multiple of dt {}", run.dt))
-                        .hint("use a whole multiple of dt, or leave record_dt out to record every step"));
+                    return Err(SpecError::new(
+                        "run.record_dt",
+                        format!("record_dt {r} is not a multiple of dt {}", run.dt),
+                    )
+                    .hint("use a whole multiple of dt, or leave record_dt out to record every step"));
                 }
                 k as usize
             }
@@ -132,7 +139,10 @@ impl Simulation {
         for (ci, c) in spec.cells.iter().enumerate() {
             let path = format!("cells[{ci}]");
             if names.cells.insert(c.name.clone(), ci).is_some() {
-                return Err(SpecError::new(format!("{path}.name"), format!("cell name `{}` is used twice", c.name)));
+                return Err(SpecError::new(
+                    format!("{path}.name"),
+                    format!("cell name `{}` is used twice", c.name),
+                ));
             }
             let morph = match &c.morphology {
                 MorphologySpec::Sections(secs) => InlineSection::to_morphology(secs)
@@ -145,12 +155,18 @@ impl Simulation {
                     let Some(load) = opts.load_morphology else {
                         return Err(SpecError::new(
                             format!("{path}.morphology.file"),
-                            format!("cannot load morphology file `{}`: no morphology reader in this context", full.display()),
+                            format!(
+                                "cannot load morphology file `{}`: no morphology reader in this context",
+                                full.display()
+                            ),
                         )
                         .hint("give the sections inline, or build the simulation with a morphology loader"));
                     };
                     load(&full).map_err(|m| {
-                        SpecError::new(format!("{path}.morphology.file"), format!("`{}`: {m}", full.display()))
+                        SpecError::new(
+                            format!("{path}.morphology.file"),
+                            format!("`{}`: {m}", full.display()),
+                        )
                     })?
                 }
             };
@@ -197,7 +213,9 @@ impl Simulation {
                             "frequency and d_lambda must be > 0",
                         ));
                     }
-                    (0..n).map(|i| nseg_d_lambda(&morph.sections[i], frequency, d_lambda, ra[i], cm[i])).collect()
+                    (0..n)
+                        .map(|i| nseg_d_lambda(&morph.sections[i], frequency, d_lambda, ra[i], cm[i]))
+                        .collect()
                 }
             };
             if let Some(i) = nseg.iter().position(|&k| k == 0) {
@@ -224,8 +242,11 @@ impl Simulation {
         // Locations.
         let locate = |cell: usize, section: &str, x: f64, path: &str| -> Result<(usize, u32), SpecError> {
             let Some(&s) = names.sections[cell].get(section) else {
-                return Err(SpecError::new(format!("{path}.section"), format!("no section named `{section}`"))
-                    .hint(section_hint(&cells[cell].morph)));
+                return Err(SpecError::new(
+                    format!("{path}.section"),
+                    format!("no section named `{section}`"),
+                )
+                .hint(section_hint(&cells[cell].morph)));
             };
             if !(0.0..=1.0).contains(&x) {
                 return Err(SpecError::new(format!("{path}.x"), format!("x = {x} is outside 0..1")));
@@ -243,17 +264,23 @@ impl Simulation {
         // Mechanisms.
         let mut mb: Vec<MechBuild> = Vec::new();
         let mut mb_index: HashMap<String, usize> = HashMap::new();
-        let mut get_mb = |name: &str, path: &str, kind: MechanismKind, mb: &mut Vec<MechBuild>| -> Result<usize, SpecError> {
+        let mut get_mb = |name: &str,
+                          path: &str,
+                          kind: MechanismKind,
+                          mb: &mut Vec<MechBuild>|
+         -> Result<usize, SpecError> {
             if let Some(&k) = mb_index.get(name) {
                 return Ok(k);
             }
             let Some(e) = catalogue.get(name) else {
-                return Err(SpecError::new(path, format!("unknown mechanism `{name}`")).hint(catalogue_hint(catalogue)));
+                return Err(SpecError::new(path, format!("unknown mechanism `{name}`"))
+                    .hint(catalogue_hint(catalogue)));
             };
             if e.meta.kind != kind {
                 return Err(SpecError::new(
                     path,
-                    format!("mechanism `{name}` is a {:?} mechanism, not {:?}", e.meta.kind, kind).to_lowercase(),
+                    format!("mechanism `{name}` is a {:?} mechanism, not {:?}", e.meta.kind, kind)
+                        .to_lowercase(),
                 ));
             }
             mb.push(MechBuild {
@@ -407,17 +434,26 @@ impl Simulation {
         for (mname, gl) in &spec.globals {
             let path = format!("globals.{mname}");
             let Some(entry) = catalogue.get(mname) else {
-                return Err(SpecError::new(&path, format!("unknown mechanism `{mname}`")).hint(catalogue_hint(catalogue)));
+                return Err(SpecError::new(&path, format!("unknown mechanism `{mname}`"))
+                    .hint(catalogue_hint(catalogue)));
             };
             for (gname, &val) in gl {
                 let gp = format!("{path}.{gname}");
                 let gi = match entry.meta.global_index(gname) {
                     Some(g) if entry.meta.globals[g].settable => g,
                     _ => {
-                        let settable: Vec<&str> =
-                            entry.meta.globals.iter().filter(|g| g.settable).map(|g| g.name.as_str()).collect();
-                        return Err(SpecError::new(&gp, format!("`{gname}` is not a settable global of `{mname}`"))
-                            .hint(format!("settable globals: {}", settable.join(", "))));
+                        let settable: Vec<&str> = entry
+                            .meta
+                            .globals
+                            .iter()
+                            .filter(|g| g.settable)
+                            .map(|g| g.name.as_str())
+                            .collect();
+                        return Err(SpecError::new(
+                            &gp,
+                            format!("`{gname}` is not a settable global of `{mname}`"),
+                        )
+                        .hint(format!("settable globals: {}", settable.join(", "))));
                     }
                 };
                 let val = finite(&gp, gname, val)?;
@@ -438,7 +474,10 @@ impl Simulation {
         }
         for (iname, _) in spec.ion_defaults.iter() {
             if !ion_names.contains(iname) {
-                return Err(SpecError::new(format!("ion_defaults.{iname}"), format!("no mechanism uses ion `{iname}`")));
+                return Err(SpecError::new(
+                    format!("ion_defaults.{iname}"),
+                    format!("no mechanism uses ion `{iname}`"),
+                ));
             }
         }
         let mut ions: Vec<Ion> = Vec::with_capacity(ion_names.len());
@@ -454,7 +493,10 @@ impl Simulation {
                             if z0 != z {
                                 return Err(SpecError::new(
                                     "",
-                                    format!("ion `{iname}` has valence {z0} in `{m0}` but {z} in `{}`", m.meta.name),
+                                    format!(
+                                        "ion `{iname}` has valence {z0} in `{m0}` but {z} in `{}`",
+                                        m.meta.name
+                                    ),
                                 ));
                             }
                         }
@@ -515,8 +557,11 @@ impl Simulation {
             for (ii, is) in c.ions.iter().enumerate() {
                 let path = format!("cells[{ci}].ions[{ii}]");
                 let Some(k) = ion_idx(&is.ion) else {
-                    return Err(SpecError::new(format!("{path}.ion"), format!("no mechanism uses ion `{}`", is.ion))
-                        .hint("ion values can only be set where a mechanism uses the ion"));
+                    return Err(SpecError::new(
+                        format!("{path}.ion"),
+                        format!("no mechanism uses ion `{}`", is.ion),
+                    )
+                    .hint("ion values can only be set where a mechanism uses the ion"));
                 };
                 let mask = region_mask(&cells[ci].morph, &is.region, &format!("{path}.region"))?;
                 for (s, sn) in layout.cells[ci].sections.iter().enumerate() {
@@ -541,7 +586,8 @@ impl Simulation {
         // Initialisation order: concentration writers first, artificial cells last (NEURON).
         let mut init_order: Vec<usize> = (0..mechs.len()).filter(|&k| !conc_writes[k].is_empty()).collect();
         init_order.extend(
-            (0..mechs.len()).filter(|&k| conc_writes[k].is_empty() && mechs[k].meta.kind != MechanismKind::Artificial),
+            (0..mechs.len())
+                .filter(|&k| conc_writes[k].is_empty() && mechs[k].meta.kind != MechanismKind::Artificial),
         );
         init_order.extend((0..mechs.len()).filter(|&k| mechs[k].meta.kind == MechanismKind::Artificial));
 
@@ -552,7 +598,10 @@ impl Simulation {
         let needs_detector: Vec<bool> = (0..spec.cells.len())
             .map(|ci| {
                 spec.cells[ci].spike_detector.is_some()
-                    || spec.connections.iter().any(|c| c.source == SourceSpec::Cell(spec.cells[ci].name.clone()))
+                    || spec
+                        .connections
+                        .iter()
+                        .any(|c| c.source == SourceSpec::Cell(spec.cells[ci].name.clone()))
             })
             .collect();
         for (ci, c) in spec.cells.iter().enumerate() {
@@ -569,7 +618,11 @@ impl Simulation {
                 }
             };
             let threshold = finite(&format!("{path}.threshold"), "threshold", det.threshold)?;
-            cell_source[ci] = Some(es.add_presyn(PreSyn::new(c.name.clone(), SourceKind::Threshold { node, threshold }, true)));
+            cell_source[ci] = Some(es.add_presyn(PreSyn::new(
+                c.name.clone(),
+                SourceKind::Threshold { node, threshold },
+                true,
+            )));
         }
         for a in &spec.artificial_cells {
             let (m, i) = names.instances[&a.id];
@@ -592,34 +645,53 @@ impl Simulation {
             let source = match &c.source {
                 SourceSpec::Cell(name) => {
                     let Some(&k) = names.cells.get(name) else {
-                        return Err(SpecError::new(format!("{path}.source.cell"), format!("no cell named `{name}`")));
+                        return Err(SpecError::new(
+                            format!("{path}.source.cell"),
+                            format!("no cell named `{name}`"),
+                        ));
                     };
                     cell_source[k].expect("detector created for source cells")
                 }
                 SourceSpec::SpikeSource(id) => match spike_src.get(id.as_str()) {
                     Some(&p) => p,
                     None => {
-                        return Err(SpecError::new(format!("{path}.source.spike_source"), format!("no spike source `{id}`")))
+                        return Err(SpecError::new(
+                            format!("{path}.source.spike_source"),
+                            format!("no spike source `{id}`"),
+                        ))
                     }
                 },
                 SourceSpec::ArtificialCell(id) | SourceSpec::PointProcess(id) => {
                     let Some(&(m, i)) = names.instances.get(id) else {
-                        return Err(SpecError::new(format!("{path}.source"), format!("no point process or artificial cell `{id}`")));
+                        return Err(SpecError::new(
+                            format!("{path}.source"),
+                            format!("no point process or artificial cell `{id}`"),
+                        ));
                     };
                     match es.presyn_of(m, i) {
                         Some(p) => p,
-                        None => es.add_presyn(PreSyn::new(id.clone(), SourceKind::Mechanism { mech: m, instance: i }, true)),
+                        None => es.add_presyn(PreSyn::new(
+                            id.clone(),
+                            SourceKind::Mechanism { mech: m, instance: i },
+                            true,
+                        )),
                     }
                 }
             };
             let Some(&(m, i)) = names.instances.get(&c.target) else {
-                return Err(SpecError::new(format!("{path}.target"), format!("no point process or artificial cell `{}`", c.target)));
+                return Err(SpecError::new(
+                    format!("{path}.target"),
+                    format!("no point process or artificial cell `{}`", c.target),
+                ));
             };
             let meta = &mechs[m as usize].meta;
             if mechs[m as usize].kernels.net_receive.is_none() {
                 return Err(SpecError::new(
                     format!("{path}.target"),
-                    format!("`{}` ({}) has no NET_RECEIVE block and cannot receive events", c.target, meta.name),
+                    format!(
+                        "`{}` ({}) has no NET_RECEIVE block and cannot receive events",
+                        c.target, meta.name
+                    ),
                 ));
             }
             let n_args = meta.net_receive_args.max(1) as usize;
@@ -640,7 +712,10 @@ impl Simulation {
             }
             let delay = finite(&format!("{path}.delay"), "delay", c.delay)?;
             if delay < 0.0 {
-                return Err(SpecError::new(format!("{path}.delay"), format!("delay must be ≥ 0, got {delay}")));
+                return Err(SpecError::new(
+                    format!("{path}.delay"),
+                    format!("delay must be ≥ 0, got {delay}"),
+                ));
             }
             es.add_netcon(
                 NetCon {
@@ -699,12 +774,19 @@ impl Simulation {
                     if times.is_empty() || times.len() != amplitudes.len() {
                         return Err(SpecError::new(
                             format!("{path}.amplitudes"),
-                            format!("{} times but {} amplitudes (need the same number, at least one)", times.len(), amplitudes.len()),
+                            format!(
+                                "{} times but {} amplitudes (need the same number, at least one)",
+                                times.len(),
+                                amplitudes.len()
+                            ),
                         ));
                     }
                     for (j, w) in times.windows(2).enumerate() {
                         if !(w[1] >= w[0]) {
-                            return Err(SpecError::new(format!("{path}.times[{}]", j + 1), "times must not decrease"));
+                            return Err(SpecError::new(
+                                format!("{path}.times[{}]", j + 1),
+                                "times must not decrease",
+                            ));
                         }
                     }
                     for (j, &x) in times.iter().chain(amplitudes).enumerate() {
@@ -717,12 +799,23 @@ impl Simulation {
                     if !(*std >= 0.0) {
                         return Err(SpecError::new(format!("{path}.std"), "std must be ≥ 0"));
                     }
-                    stimuli.noise.push(node, scale, f("delay", *delay)?, f("duration", *duration)?, f("mean", *mean)?, *std, *seed);
+                    stimuli.noise.push(
+                        node,
+                        scale,
+                        f("delay", *delay)?,
+                        f("duration", *duration)?,
+                        f("mean", *mean)?,
+                        *std,
+                        *seed,
+                    );
                     (2, stimuli.noise.node.len() as u32 - 1)
                 }
                 StimulusSpec::Seclamp { rs, durations, amplitudes, .. } => {
                     if !(*rs > 0.0) || !rs.is_finite() {
-                        return Err(SpecError::new(format!("{path}.rs"), format!("series resistance must be > 0, got {rs}")));
+                        return Err(SpecError::new(
+                            format!("{path}.rs"),
+                            format!("series resistance must be > 0, got {rs}"),
+                        ));
                     }
                     for j in 0..3 {
                         f("durations", durations[j])?;
@@ -742,7 +835,10 @@ impl Simulation {
             };
             if let Some(id) = s.id() {
                 if stim_ids.insert(id.to_string(), key).is_some() {
-                    return Err(SpecError::new(format!("{path}.id"), format!("stimulus id `{id}` is used twice")));
+                    return Err(SpecError::new(
+                        format!("{path}.id"),
+                        format!("stimulus id `{id}` is used twice"),
+                    ));
                 }
             }
         }
@@ -755,26 +851,43 @@ impl Simulation {
             let path = format!("probes[{pi}]");
             let name = p.name();
             if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-                return Err(SpecError::new(format!("{path}.name"), format!("`{name}` cannot be used as a file name")));
+                return Err(SpecError::new(
+                    format!("{path}.name"),
+                    format!("`{name}` cannot be used as a file name"),
+                ));
             }
             if probes.iter().any(|q: &Probe| q.name == name) || name == "spikes" {
-                return Err(SpecError::new(format!("{path}.name"), format!("probe name `{name}` is used twice (or reserved)")));
+                return Err(SpecError::new(
+                    format!("{path}.name"),
+                    format!("probe name `{name}` is used twice (or reserved)"),
+                ));
             }
             let (source, var) = match p {
-                ProbeSpec::V { location, .. } => (ProbeSource::V(locate_cell(location, &format!("{path}.location"))?.1), "v".to_string()),
+                ProbeSpec::V { location, .. } => {
+                    (ProbeSource::V(locate_cell(location, &format!("{path}.location"))?.1), "v".to_string())
+                }
                 ProbeSpec::IMembrane { location, .. } => {
                     want_imem = true;
-                    (ProbeSource::IMembrane(locate_cell(location, &format!("{path}.location"))?.1), "i_membrane_".to_string())
+                    (
+                        ProbeSource::IMembrane(locate_cell(location, &format!("{path}.location"))?.1),
+                        "i_membrane_".to_string(),
+                    )
                 }
                 ProbeSpec::Mechanism { location, mechanism, field, .. } => {
                     let (_, node) = locate_cell(location, &format!("{path}.location"))?;
                     let Some(id) = mech_id(mechanism) else {
-                        return Err(SpecError::new(format!("{path}.mechanism"), format!("mechanism `{mechanism}` is not inserted anywhere")));
+                        return Err(SpecError::new(
+                            format!("{path}.mechanism"),
+                            format!("mechanism `{mechanism}` is not inserted anywhere"),
+                        ));
                     };
                     let m = &mechs[id];
                     if m.meta.kind != MechanismKind::Density {
-                        return Err(SpecError::new(format!("{path}.mechanism"), format!("`{mechanism}` is not a density mechanism"))
-                            .hint("record point processes with kind \"point_process\" and their id"));
+                        return Err(SpecError::new(
+                            format!("{path}.mechanism"),
+                            format!("`{mechanism}` is not a density mechanism"),
+                        )
+                        .hint("record point processes with kind \"point_process\" and their id"));
                     }
                     let Some(inst) = m.node[..m.count].iter().position(|&n| n == node) else {
                         return Err(SpecError::new(
@@ -783,15 +896,27 @@ impl Simulation {
                         ));
                     };
                     let Some(f) = m.meta.field_index(field) else {
-                        return Err(SpecError::new(format!("{path}.field"), format!("`{mechanism}` has no field `{field}`"))
-                            .hint(format!("fields: {}", m.meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "))));
+                        return Err(SpecError::new(
+                            format!("{path}.field"),
+                            format!("`{mechanism}` has no field `{field}`"),
+                        )
+                        .hint(format!(
+                            "fields: {}",
+                            m.meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )));
                     };
-                    (ProbeSource::Field { mech: id as u32, field: f as u32, instance: inst as u32 }, format!("{field}_{mechanism}"))
+                    (
+                        ProbeSource::Field { mech: id as u32, field: f as u32, instance: inst as u32 },
+                        format!("{field}_{mechanism}"),
+                    )
                 }
                 ProbeSpec::Ion { location, ion, field, .. } => {
                     let (_, node) = locate_cell(location, &format!("{path}.location"))?;
                     let Some(k) = ion_idx(ion) else {
-                        return Err(SpecError::new(format!("{path}.ion"), format!("no mechanism uses ion `{ion}`")));
+                        return Err(SpecError::new(
+                            format!("{path}.ion"),
+                            format!("no mechanism uses ion `{ion}`"),
+                        ));
                     };
                     if !ions[k].present(node) {
                         return Err(SpecError::new(
@@ -809,18 +934,30 @@ impl Simulation {
                 }
                 ProbeSpec::PointProcess { id, field, .. } => {
                     let Some(&(m, i)) = names.instances.get(id) else {
-                        return Err(SpecError::new(format!("{path}.id"), format!("no point process or artificial cell `{id}`")));
+                        return Err(SpecError::new(
+                            format!("{path}.id"),
+                            format!("no point process or artificial cell `{id}`"),
+                        ));
                     };
                     let meta = &mechs[m as usize].meta;
                     let Some(f) = meta.field_index(field) else {
-                        return Err(SpecError::new(format!("{path}.field"), format!("`{}` has no field `{field}`", meta.name))
-                            .hint(format!("fields: {}", meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", "))));
+                        return Err(SpecError::new(
+                            format!("{path}.field"),
+                            format!("`{}` has no field `{field}`", meta.name),
+                        )
+                        .hint(format!(
+                            "fields: {}",
+                            meta.fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                        )));
                     };
                     (ProbeSource::Field { mech: m, field: f as u32, instance: i }, field.clone())
                 }
                 ProbeSpec::Stimulus { id, field, .. } => {
                     let Some(&(kind, k)) = stim_ids.get(id) else {
-                        return Err(SpecError::new(format!("{path}.id"), format!("no stimulus with id `{id}`")));
+                        return Err(SpecError::new(
+                            format!("{path}.id"),
+                            format!("no stimulus with id `{id}`"),
+                        ));
                     };
                     let src = match (kind, field.as_str()) {
                         (0, "i") => ProbeSource::IClamp(k),
@@ -829,8 +966,11 @@ impl Simulation {
                         (3, "i") => ProbeSource::SEClampI(k),
                         (3, "vc") => ProbeSource::SEClampVc(k),
                         _ => {
-                            return Err(SpecError::new(format!("{path}.field"), format!("stimulus `{id}` has no field `{field}`"))
-                                .hint("current stimuli record `i`; voltage clamps `i` and `vc`"))
+                            return Err(SpecError::new(
+                                format!("{path}.field"),
+                                format!("stimulus `{id}` has no field `{field}`"),
+                            )
+                            .hint("current stimuli record `i`; voltage clamps `i` and `vc`"))
                         }
                     };
                     (src, field.clone())

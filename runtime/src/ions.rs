@@ -48,7 +48,12 @@ pub fn builtin_defaults(ion: &str) -> IonDefaults {
     match ion {
         "na" => IonDefaults { conc_in: 10.0, conc_out: 140.0, erev: 115.0 + -65.0, valence: Some(1.0) },
         "k" => IonDefaults { conc_in: 54.4, conc_out: 2.5, erev: -12.0 + -65.0, valence: Some(1.0) },
-        "ca" => IonDefaults { conc_in: 5e-5, conc_out: 2.0, erev: 12.5 * (2.0f64 / 5e-5).ln(), valence: Some(2.0) },
+        "ca" => IonDefaults {
+            conc_in: 5e-5,
+            conc_out: 2.0,
+            erev: 12.5 * (2.0f64 / 5e-5).ln(),
+            valence: Some(2.0),
+        },
         _ => IonDefaults { conc_in: 1.0, conc_out: 1.0, erev: 0.0, valence: None },
     }
 }
@@ -279,7 +284,10 @@ mod tests {
         assert_eq!(s & (style::CINIT | style::EINIT | style::EADVANCE), style::EINIT);
         // Concentration written: state concentrations, Nernst at init and every step.
         let s = promote(promote(0, 0, 1), 3, 0);
-        assert_eq!(s & (style::CINIT | style::EINIT | style::EADVANCE), style::CINIT | style::EINIT | style::EADVANCE);
+        assert_eq!(
+            s & (style::CINIT | style::EINIT | style::EADVANCE),
+            style::CINIT | style::EINIT | style::EADVANCE
+        );
         // Concentration written and erev written: erev is a state of the writer.
         let s = promote(promote(0, 3, 0), 0, 3);
         assert_eq!(s & (style::EINIT | style::EADVANCE), 0);

@@ -154,7 +154,10 @@ impl Layout {
                 if !(0.0..=1.0).contains(&s.parent_x) {
                     return Err(err(
                         Some(i),
-                        format!("section `{}` attaches at parent x = {} (must be in 0..1)", s.name, s.parent_x),
+                        format!(
+                            "section `{}` attaches at parent x = {} (must be in 0..1)",
+                            s.name, s.parent_x
+                        ),
                     ));
                 }
                 children[p].push(i);
@@ -179,7 +182,10 @@ impl Layout {
             }
         }
         if order.len() != n {
-            return Err(err(None, "some sections are not connected to the root (cycle in parent links)".into()));
+            return Err(err(
+                None,
+                "some sections are not connected to the root (cycle in parent links)".into(),
+            ));
         }
         let mut geometry = Vec::with_capacity(n);
         for (i, s) in secs.iter().enumerate() {
@@ -316,7 +322,8 @@ mod tests {
             ],
         };
         let nseg: Vec<u32> = m.sections.iter().map(|s| s.nseg).collect();
-        let l = Layout::build(&[CellInput { morph: &m, nseg: &nseg, ra: &[100.0; 4], cm: &[1.0; 4] }]).unwrap();
+        let l =
+            Layout::build(&[CellInput { morph: &m, nseg: &nseg, ra: &[100.0; 4], cm: &[1.0; 4] }]).unwrap();
         // 1 root + (1+1) + (3+1) + (2+1) + (1+1)
         assert_eq!(l.n_nodes(), 12);
         for i in 1..l.n_nodes() {
@@ -345,8 +352,10 @@ mod tests {
 
     #[test]
     fn structural_errors() {
-        let two_roots = Morphology { sections: vec![cyl("a", None, 0.0, 1.0, 1.0, 1), cyl("b", None, 0.0, 1.0, 1.0, 1)] };
-        let e = Layout::build(&[CellInput { morph: &two_roots, nseg: &[1, 1], ra: &[1.0; 2], cm: &[1.0; 2] }]);
+        let two_roots =
+            Morphology { sections: vec![cyl("a", None, 0.0, 1.0, 1.0, 1), cyl("b", None, 0.0, 1.0, 1.0, 1)] };
+        let e =
+            Layout::build(&[CellInput { morph: &two_roots, nseg: &[1, 1], ra: &[1.0; 2], cm: &[1.0; 2] }]);
         assert!(e.unwrap_err().message.contains("exactly one root"));
         let cyc = Morphology {
             sections: vec![

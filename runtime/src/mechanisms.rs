@@ -5,7 +5,9 @@
 //! calls do not allocate. Pointers handed to kernels are taken afresh at every call from the
 //! owning vectors.
 
-use crate::abi::{FieldRole, IonColumns, KernelArgs, KernelFn, Kernels, MechanismMeta, NetReceiveFn, Services};
+use crate::abi::{
+    FieldRole, IonColumns, KernelArgs, KernelFn, Kernels, MechanismMeta, NetReceiveFn, Services,
+};
 use std::ptr;
 
 /// Instances are padded to a multiple of this many.

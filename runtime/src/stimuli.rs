@@ -228,7 +228,8 @@ impl Stimuli {
             c.on[k] = on;
             let vn = v[node];
             // NEURON evaluates the BREAKPOINT at v + 0.001 and at v; dI/dv by the difference.
-            let (i1, i0) = if on != 0.0 { ((vc - (vn + 0.001)) / c.rs[k], (vc - vn) / c.rs[k]) } else { (0.0, 0.0) };
+            let (i1, i0) =
+                if on != 0.0 { ((vc - (vn + 0.001)) / c.rs[k], (vc - vn) / c.rs[k]) } else { (0.0, 0.0) };
             let g = (i1 - i0) / 0.001;
             c.i[k] = i0;
             i_acc[node] -= i0 * c.scale[k];

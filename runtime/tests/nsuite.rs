@@ -57,7 +57,15 @@ fn bessel_functions_match_tabulated_values() {
 /// wide end. Radius a(x) = a0 + k x; with c = 2 Ra/(Rm k²) the cable equation becomes
 /// a V'' + 2V' − cV = 0 (in a), solved by V = a^{-1/2}[A I1(z) + B K1(z)], z = 2√(ca);
 /// dV/da = √c/a·[A I2(z) − B K2(z)]. Sealed end at x = 0; (πa²/Ra)·dV/dx = I at x = L.
-fn tapered_steady_state(x_um: f64, l_um: f64, d0_um: f64, d1_um: f64, ra_ohm_cm: f64, rm_ohm_cm2: f64, i_na: f64) -> f64 {
+fn tapered_steady_state(
+    x_um: f64,
+    l_um: f64,
+    d0_um: f64,
+    d1_um: f64,
+    ra_ohm_cm: f64,
+    rm_ohm_cm2: f64,
+    i_na: f64,
+) -> f64 {
     let (l, a0, a1) = (l_um * 1e-6, 0.5 * d0_um * 1e-6, 0.5 * d1_um * 1e-6);
     let (ra, rm, i) = (ra_ohm_cm * 1e-2, rm_ohm_cm2 * 1e-4, i_na * 1e-9);
     let k = (a1 - a0) / l;
@@ -65,7 +73,8 @@ fn tapered_steady_state(x_um: f64, l_um: f64, d0_um: f64, d1_um: f64, ra_ohm_cm:
     let z = |a: f64| 2.0 * (c * a).sqrt();
     let (z0, z1) = (z(a0), z(a1));
     let b_over_a = bessel_i(2, z0) / bessel_k(2, z0);
-    let a_coef = i * ra / (std::f64::consts::PI * a1 * k * c.sqrt()) / (bessel_i(2, z1) - b_over_a * bessel_k(2, z1));
+    let a_coef =
+        i * ra / (std::f64::consts::PI * a1 * k * c.sqrt()) / (bessel_i(2, z1) - b_over_a * bessel_k(2, z1));
     let a = a0 + k * x_um * 1e-6;
     1e3 * a.powf(-0.5) * a_coef * (bessel_i(1, z(a)) + b_over_a * bessel_k(1, z(a)))
 }
@@ -97,7 +106,9 @@ fn nsuite_cable_steadystate() {
         max_ref = max_ref.max(want.abs());
     }
     let rel = max_err / max_ref;
-    println!("cable-steadystate: max|dv| = {max_err:.3e} mV, max|v_ref| = {max_ref:.3} mV, relerr = {rel:.3e}");
+    println!(
+        "cable-steadystate: max|dv| = {max_err:.3e} mV, max|v_ref| = {max_ref:.3} mV, relerr = {rel:.3e}"
+    );
     assert!(max_ref > 1.0, "reference looks wrong: {max_ref}");
     assert!(rel < 1e-3, "relative error {rel:.3e}");
 }
@@ -201,9 +212,12 @@ fn rc_exp2syn_spike(method: &str) -> f64 {
         s["id"] = json!(format!("syn{k}"));
         cells.push(rc_cell(&format!("c{k}"), s));
     }
-    let mut conns = vec![json!({"source": {"spike_source": "stim"}, "target": "syn0", "weight": g0, "delay": 0.0})];
+    let mut conns =
+        vec![json!({"source": {"spike_source": "stim"}, "target": "syn0", "weight": g0, "delay": 0.0})];
     for k in 1..ncell {
-        conns.push(json!({"source": {"cell": "c0"}, "target": format!("syn{k}"), "weight": g0, "delay": delay(k)}));
+        conns.push(
+            json!({"source": {"cell": "c0"}, "target": format!("syn{k}"), "weight": g0, "delay": delay(k)}),
+        );
     }
     let sim = run(json!({
         "cells": cells,

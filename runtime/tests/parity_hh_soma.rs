@@ -34,7 +34,11 @@ fn check(amp: &str, method: &str) {
     let s_ref = crossings(t_ref, v_ref, 0.0);
     let s = crossings(tr.t, tr.values, 0.0);
     let dts = s.iter().zip(&s_ref).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    println!("hh_soma amp {amp} {method}: max|dv| = {dv:.3e} mV, spikes {} vs {}, max|dt_spike| = {dts:.3e} ms", s.len(), s_ref.len());
+    println!(
+        "hh_soma amp {amp} {method}: max|dv| = {dv:.3e} mV, spikes {} vs {}, max|dt_spike| = {dts:.3e} ms",
+        s.len(),
+        s_ref.len()
+    );
     assert_eq!(s.len(), s_ref.len(), "spike count");
     assert!(!s.is_empty());
     assert!(dts <= 0.005, "spike times differ by {dts} ms");
