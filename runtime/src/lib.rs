@@ -16,6 +16,7 @@ pub mod expr;
 pub mod geometry;
 pub mod instantiate;
 pub mod ions;
+pub mod json_path;
 pub mod layout;
 pub mod mechanisms;
 pub mod morph;

@@ -1,5 +1,7 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+pub mod simulate;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -19,9 +21,14 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
-pub enum Command {}
+pub enum Command {
+    /// Run a simulation description (JSON) and write one CSV per probe.
+    Simulate(simulate::Args),
+}
 
 /// Runs one subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
-    match cli.command {}
+    match cli.command {
+        Command::Simulate(a) => simulate::run(a),
+    }
 }
