@@ -212,7 +212,8 @@ impl Simulation {
                     self.refresh_ion_cols();
                     let env = self.env(0.0, false);
                     self.ev().t_now = 0.0;
-                    self.mechs[mech].call_receive(f, &env, &self.ion_cols, inst, w, 0.0);
+                    // SAFETY: `w` is this connection's weight vector.
+                    unsafe { self.mechs[mech].call_receive(f, &env, &self.ion_cols, inst, w, 0.0) };
                 }
                 None => {
                     // NEURON zeroes the extra weight-vector slots when there is no INITIAL.
@@ -227,8 +228,7 @@ impl Simulation {
 
     /// Delivers every queued event with `t_event ≤ tm`.
     fn deliver(&mut self, tm: f64) {
-        loop {
-            let Some((te, kind)) = self.ev().pop_due(tm) else { break };
+        while let Some((te, kind)) = self.ev().pop_due(tm) {
             self.ev().t_now = te;
             let (mech, inst, weights, flag) = match kind {
                 EventKind::NetCon(nc) => {
@@ -244,7 +244,9 @@ impl Simulation {
             if let Some(f) = self.mechs[m].kernels.net_receive {
                 self.refresh_ion_cols();
                 let env = self.env(te, false);
-                self.mechs[m].call_receive(f, &env, &self.ion_cols, inst as usize, weights, flag);
+                // SAFETY: `weights` is the connection's weight vector, or what `net_send` passed on
+                // (a weight vector or null), as NEURON does.
+                unsafe { self.mechs[m].call_receive(f, &env, &self.ion_cols, inst as usize, weights, flag) };
             }
             self.take_service_error();
         }
@@ -336,7 +338,7 @@ impl Simulation {
         }
         self.stimuli.after_solve(&self.v);
         self.step_index += 1;
-        if self.step_index % self.record_every == 0 {
+        if self.step_index.is_multiple_of(self.record_every) {
             self.sample();
         }
         self.deliver(t1);

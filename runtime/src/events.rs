@@ -435,7 +435,7 @@ mod tests {
         es.check_thresholds(1.05, &[6.0]); // still above: no second spike
         assert_eq!(es.presyns[0].spikes, vec![1.025 + THRESHOLD_TEPS]);
         es.push(0.5, EventKind::SelfEvent { mech: 0, instance: 0, flag: 1.0, weights: std::ptr::null_mut() });
-        assert!(matches!(es.pop_due(0.4), None));
+        assert!(es.pop_due(0.4).is_none());
         assert!(matches!(es.pop_due(0.5), Some((t, EventKind::SelfEvent { .. })) if t == 0.5));
         assert!(es.pop_due(3.0).is_none());
         let (t, k) = es.pop_due(3.0251).unwrap();

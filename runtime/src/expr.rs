@@ -229,7 +229,7 @@ impl<'a> Parser<'a> {
                 } else {
                     self.pos = start;
                     self.ident();
-                    self.var(&name).or_else(|e| Err(ExprError { column: start, ..e }))
+                    self.var(&name).map_err(|e| ExprError { column: start, ..e })
                 }
             }
             Some(c) => self.err(format!("unexpected character `{}`", c as char)),

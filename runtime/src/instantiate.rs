@@ -40,13 +40,16 @@ struct CellBuild {
     cm: Vec<f64>,
 }
 
+/// One instance while building: node, label (id), field assignments in order.
+type PendingInstance = (u32, String, Vec<(usize, f64)>);
+
 /// Per mechanism while building: instance nodes and per-node field assignments.
 struct MechBuild {
     meta: MechanismMeta,
     kernels: crate::abi::Kernels,
     catalogue_pos: usize,
     /// (node, label, assignments) in creation order; density instances are merged by node.
-    instances: Vec<(u32, String, Vec<(usize, f64)>)>,
+    instances: Vec<PendingInstance>,
     by_node: HashMap<u32, usize>,
 }
 

@@ -164,7 +164,11 @@ impl MechanismInstances {
     }
 
     /// Calls the NET_RECEIVE kernel (or its INITIAL) for one instance.
-    pub fn call_receive(
+    ///
+    /// # Safety
+    /// `weights` must point to a weight vector with the mechanism's NET_RECEIVE argument count
+    /// that stays valid during the call, or be null (self-events sent from INITIAL).
+    pub unsafe fn call_receive(
         &mut self,
         kernel: NetReceiveFn,
         env: &Env,
@@ -174,8 +178,7 @@ impl MechanismInstances {
         flag: f64,
     ) {
         let args = self.args(env, ions);
-        // SAFETY: as in `call`; `weights` points to the connection's weight vector (or is null
-        // for self-events sent from INITIAL).
+        // SAFETY: as in `call`; `weights` is valid by this function's contract.
         unsafe { kernel(&args, instance as u64, weights, flag) };
     }
 

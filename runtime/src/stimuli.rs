@@ -252,14 +252,16 @@ mod tests {
 
     #[test]
     fn iclamp_window_and_sign() {
-        let mut s = Stimuli::default();
-        s.iclamp = IClamps {
-            node: vec![0],
-            scale: vec![2.0],
-            del: vec![1.0],
-            dur: vec![2.0],
-            amp: vec![0.5],
-            i: vec![0.0],
+        let mut s = Stimuli {
+            iclamp: IClamps {
+                node: vec![0],
+                scale: vec![2.0],
+                del: vec![1.0],
+                dur: vec![2.0],
+                amp: vec![0.5],
+                i: vec![0.0],
+            },
+            ..Stimuli::default()
         };
         let v = [0.0];
         for (t, on) in [(0.999, false), (1.0, true), (2.999, true), (3.0, false)] {
@@ -285,16 +287,18 @@ mod tests {
 
     #[test]
     fn seclamp_levels_and_conductance() {
-        let mut s = Stimuli::default();
-        s.seclamp = SEClamps {
-            node: vec![0],
-            scale: vec![1.0],
-            rs: vec![2.0],
-            dur: vec![[1.0, 1.0, 1.0]],
-            amp: vec![[-70.0, 0.0, -50.0]],
-            vc: vec![0.0],
-            i: vec![0.0],
-            on: vec![0.0],
+        let mut s = Stimuli {
+            seclamp: SEClamps {
+                node: vec![0],
+                scale: vec![1.0],
+                rs: vec![2.0],
+                dur: vec![[1.0, 1.0, 1.0]],
+                amp: vec![[-70.0, 0.0, -50.0]],
+                vc: vec![0.0],
+                i: vec![0.0],
+                on: vec![0.0],
+            },
+            ..Stimuli::default()
         };
         let v = [-60.0];
         let (mut i, mut g) = ([0.0], [0.0]);
