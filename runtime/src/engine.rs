@@ -274,9 +274,10 @@ impl Simulation {
         let cm = &self.layout.cm;
         let (rhs, d) = (&mut self.cable.rhs, &mut self.cable.d);
         for i in 0..rhs.len() {
-            rhs[i] = -self.i_mem[i] - self.i_elec[i];
+            // noccout.cpp: membrane currents rhs -= i, d += g; electrode currents rhs += i, d -= g.
+            rhs[i] = -self.i_mem[i] + self.i_elec[i];
             self.sav_d[i] = self.g_mem[i] + cfac * cm[i];
-            d[i] = self.sav_d[i] + self.g_elec[i];
+            d[i] = self.sav_d[i] - self.g_elec[i];
         }
         self.cable.add_axial_rhs(&self.v);
         self.cable.add_axial_d();

@@ -3,9 +3,9 @@
 //! clamp (NEURON's `SEClamp`).
 //!
 //! Each kind is stored as structure-of-arrays and evaluated once per step at NEURON's mid-step
-//! time `t + dt/2`, exactly as their BREAKPOINT blocks are. Currents enter the membrane-current
-//! accumulators with the membrane sign (outward positive), i.e. an injected current `i` (nA)
-//! contributes `−i·100/area` mA/cm²; a voltage clamp also contributes its conductance.
+//! time `t + dt/2`, exactly as their BREAKPOINT blocks are. Like ELECTRODE_CURRENT mechanisms they
+//! add to the electrode accumulators with NEURON's electrode sign (positive into the cell): an
+//! injected current `i` (nA) adds `i·100/area`, and a voltage clamp also adds its dI/dv.
 
 use crate::rng::Rng;
 
@@ -184,20 +184,20 @@ impl Stimuli {
             && self.seclamp.node.is_empty()
     }
 
-    /// Adds the electrode currents at time `t` (mid-step) to the accumulators (membrane sign,
-    /// mA/cm²) and voltage-clamp conductances to `g_acc` (S/cm²).
+    /// Adds the electrode currents at time `t` (mid-step) to `i_acc` (electrode sign, positive
+    /// into the cell, mA/cm²) and their dI/dv to `g_acc` (S/cm²).
     pub fn add_currents(&mut self, t: f64, v: &[f64], i_acc: &mut [f64], g_acc: &mut [f64]) {
         let c = &mut self.iclamp;
         for k in 0..c.node.len() {
             let i = if t < c.del[k] + c.dur[k] && t >= c.del[k] { c.amp[k] } else { 0.0 };
             c.i[k] = i;
-            i_acc[c.node[k] as usize] -= i * c.scale[k];
+            i_acc[c.node[k] as usize] += i * c.scale[k];
         }
         for k in 0..self.waveform.node.len() {
             let i = self.waveform.value(k, t);
             let w = &mut self.waveform;
             w.i[k] = i;
-            i_acc[w.node[k] as usize] -= i * w.scale[k];
+            i_acc[w.node[k] as usize] += i * w.scale[k];
         }
         let n = &mut self.noise;
         for k in 0..n.node.len() {
@@ -207,7 +207,7 @@ impl Stimuli {
                 0.0
             };
             n.i[k] = i;
-            i_acc[n.node[k] as usize] -= i * n.scale[k];
+            i_acc[n.node[k] as usize] += i * n.scale[k];
         }
         let c = &mut self.seclamp;
         for k in 0..c.node.len() {
@@ -232,8 +232,8 @@ impl Stimuli {
                 if on != 0.0 { ((vc - (vn + 0.001)) / c.rs[k], (vc - vn) / c.rs[k]) } else { (0.0, 0.0) };
             let g = (i1 - i0) / 0.001;
             c.i[k] = i0;
-            i_acc[node] -= i0 * c.scale[k];
-            g_acc[node] -= g * c.scale[k];
+            i_acc[node] += i0 * c.scale[k];
+            g_acc[node] += g * c.scale[k];
         }
     }
 
@@ -267,7 +267,7 @@ mod tests {
         for (t, on) in [(0.999, false), (1.0, true), (2.999, true), (3.0, false)] {
             let (mut i, mut g) = ([0.0], [0.0]);
             s.add_currents(t, &v, &mut i, &mut g);
-            assert_eq!(i[0], if on { -1.0 } else { 0.0 }, "t = {t}");
+            assert_eq!(i[0], if on { 1.0 } else { 0.0 }, "t = {t}");
             assert_eq!(g[0], 0.0);
         }
     }
@@ -305,8 +305,8 @@ mod tests {
         s.add_currents(1.5, &v, &mut i, &mut g);
         assert_eq!(s.seclamp.vc[0], 0.0);
         assert_eq!(s.seclamp.i[0], 30.0);
-        assert_eq!(i[0], -30.0);
-        assert!((g[0] - 0.5).abs() < 1e-9);
+        assert_eq!(i[0], 30.0);
+        assert!((g[0] + 0.5).abs() < 1e-9);
         let (mut i, mut g) = ([0.0], [0.0]);
         s.add_currents(3.5, &v, &mut i, &mut g);
         assert_eq!((i[0], g[0], s.seclamp.on[0]), (0.0, 0.0, 0.0));
