@@ -186,7 +186,7 @@ impl Simulation {
         self.setup_tree_matrix(0.0);
         if self.want_imem {
             for i in 0..self.v.len() {
-                self.imem[i] = (self.cable.rhs[i] + self.i_mem[i]) * self.layout.area[i] * 0.01;
+                self.imem[i] = (self.cable.rhs()[i] + self.i_mem[i]) * self.layout.area[i] * 0.01;
             }
         }
         for p in &mut self.probes {
@@ -271,16 +271,18 @@ impl Simulation {
         }
         self.stimuli.add_currents(t, &self.v, &mut self.i_elec, &mut self.g_elec);
         let cfac = 0.001 * self.cj();
-        let cm = &self.layout.cm;
-        let (rhs, d) = (&mut self.cable.rhs, &mut self.cable.d);
-        for i in 0..rhs.len() {
+        let n = self.v.len();
+        let (d, rhs) = self.cable.d_rhs_mut();
+        let (i_mem, i_elec, g_mem, g_elec) =
+            (&self.i_mem[..n], &self.i_elec[..n], &self.g_mem[..n], &self.g_elec[..n]);
+        let (cm, sav_d) = (&self.layout.cm[..n], &mut self.sav_d[..n]);
+        for i in 0..n {
             // noccout.cpp: membrane currents rhs -= i, d += g; electrode currents rhs += i, d -= g.
-            rhs[i] = -self.i_mem[i] + self.i_elec[i];
-            self.sav_d[i] = self.g_mem[i] + cfac * cm[i];
-            d[i] = self.sav_d[i] - self.g_elec[i];
+            rhs[i] = -i_mem[i] + i_elec[i];
+            sav_d[i] = g_mem[i] + cfac * cm[i];
+            d[i] = sav_d[i] - g_elec[i];
         }
-        self.cable.add_axial_rhs(&self.v);
-        self.cable.add_axial_d();
+        self.cable.add_axial(&self.v);
     }
 
     /// Advances one time step.
@@ -302,10 +304,10 @@ impl Simulation {
         self.cable.solve();
         if self.secondorder {
             for ion in &mut self.ions {
-                ion.second_order_correction(&self.cable.rhs);
+                ion.second_order_correction(self.cable.rhs());
             }
         }
-        let rhs = &self.cable.rhs;
+        let rhs = self.cable.rhs();
         if self.secondorder {
             for (v, x) in self.v.iter_mut().zip(rhs) {
                 *v += 2.0 * x;

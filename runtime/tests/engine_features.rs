@@ -19,9 +19,7 @@ fn three_sections() -> serde_json::Value {
 #[test]
 fn distance_expressions_and_regions() {
     let loc = |s: &str, x: f64| json!({"cell": "c", "section": s, "x": x});
-    let probe = |name: &str, s: &str, x: f64| {
-        json!({"kind": "mechanism", "name": name, "mechanism": "pas", "field": "g", "location": loc(s, x)})
-    };
+    let probe = |name: &str, s: &str, x: f64| json!({"kind": "mechanism", "name": name, "mechanism": "pas", "field": "g", "location": loc(s, x)});
     let sim = run(json!({
         "cells": [{"name": "c", "morphology": three_sections(), "ra": 100.0,
                    "mechanisms": [
@@ -46,10 +44,14 @@ fn distance_expressions_and_regions() {
 #[test]
 fn nseg_policies() {
     let build_with = |policy: serde_json::Value| {
-        build(json!({"cells": [{"name": "c", "morphology": three_sections(), "ra": 100.0, "cm": 1.0, "nseg": policy}],
-                     "run": {"tstop": 1.0}}))
+        build(
+            json!({"cells": [{"name": "c", "morphology": three_sections(), "ra": 100.0, "cm": 1.0, "nseg": policy}],
+                     "run": {"tstop": 1.0}}),
+        )
     };
-    let nseg = |s: &myelin_runtime::Simulation| s.layout().cells[0].sections.iter().map(|x| x.nseg).collect::<Vec<u32>>();
+    let nseg = |s: &myelin_runtime::Simulation| {
+        s.layout().cells[0].sections.iter().map(|x| x.nseg).collect::<Vec<u32>>()
+    };
     assert_eq!(nseg(&build_with(json!("given"))), vec![1, 4, 5, 2]);
     assert_eq!(nseg(&build_with(json!({"fixed": 3}))), vec![3, 3, 3, 3]);
     assert_eq!(nseg(&build_with(json!("per40um"))), vec![1, 5, 15, 3]);

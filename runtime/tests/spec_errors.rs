@@ -32,54 +32,145 @@ fn check(spec: Value, path: &str, message: &str, hint: Option<&str>) {
 #[test]
 fn descriptions_with_errors_are_rejected_with_their_location() {
     let run = json!({"tstop": 10.0});
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hhh"}]}))], "run": run}),
-          "cells[0].mechanisms[0].mechanism", "unknown mechanism `hhh`", Some("hh, pas"));
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "ExpSyn"}]}))], "run": run}),
-          "cells[0].mechanisms[0].mechanism", "is a point mechanism", None);
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hh", "parameters": {"m": 0.1}}]}))], "run": run}),
-          "cells[0].mechanisms[0].parameters.m", "not a parameter of `hh`", Some("gnabar"));
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "parameters": {"g": "1e-4*(1+dist)"}}]}))], "run": run}),
-          "cells[0].mechanisms[0].parameters.g", "unknown variable `dist`", Some("distance"));
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "parameters": {"g": "log(x - 1)"}}]}))], "run": run}),
-          "cells[0].mechanisms[0].parameters.g", "gives NaN", None);
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "region": {"sections": ["axon"]}}]}))], "run": run}),
-          "cells[0].mechanisms[0].region.sections[0]", "no section named `axon`", Some("soma, dend"));
-    check(json!({"cells": [cell(json!({"point_processes": [{"id": "s", "mechanism": "ExpSyn", "location": {"section": "dend", "x": 1.5}}]}))], "run": run}),
-          "cells[0].point_processes[0].location.x", "outside 0..1", None);
-    check(json!({"cells": [cell(json!({}))], "connections": [{"source": {"cell": "c"}, "target": "nothing", "weight": 1.0}], "run": run}),
-          "connections[0].target", "no point process or artificial cell `nothing`", None);
-    check(json!({"cells": [cell(json!({"point_processes": [{"id": "s", "mechanism": "ExpSyn", "location": {"section": "soma"}}]}))],
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hhh"}]}))], "run": run}),
+        "cells[0].mechanisms[0].mechanism",
+        "unknown mechanism `hhh`",
+        Some("hh, pas"),
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "ExpSyn"}]}))], "run": run}),
+        "cells[0].mechanisms[0].mechanism",
+        "is a point mechanism",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hh", "parameters": {"m": 0.1}}]}))], "run": run}),
+        "cells[0].mechanisms[0].parameters.m",
+        "not a parameter of `hh`",
+        Some("gnabar"),
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "parameters": {"g": "1e-4*(1+dist)"}}]}))], "run": run}),
+        "cells[0].mechanisms[0].parameters.g",
+        "unknown variable `dist`",
+        Some("distance"),
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "parameters": {"g": "log(x - 1)"}}]}))], "run": run}),
+        "cells[0].mechanisms[0].parameters.g",
+        "gives NaN",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "pas", "region": {"sections": ["axon"]}}]}))], "run": run}),
+        "cells[0].mechanisms[0].region.sections[0]",
+        "no section named `axon`",
+        Some("soma, dend"),
+    );
+    check(
+        json!({"cells": [cell(json!({"point_processes": [{"id": "s", "mechanism": "ExpSyn", "location": {"section": "dend", "x": 1.5}}]}))], "run": run}),
+        "cells[0].point_processes[0].location.x",
+        "outside 0..1",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "connections": [{"source": {"cell": "c"}, "target": "nothing", "weight": 1.0}], "run": run}),
+        "connections[0].target",
+        "no point process or artificial cell `nothing`",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({"point_processes": [{"id": "s", "mechanism": "ExpSyn", "location": {"section": "soma"}}]}))],
                  "connections": [{"source": {"cell": "c"}, "target": "s", "weight": [1.0, 2.0]}], "run": run}),
-          "connections[0].weight", "2 weights given", None);
-    check(json!({"cells": [cell(json!({}))], "run": {"tstop": 1.0, "dt": 0.025, "record_dt": 0.03}}),
-          "run.record_dt", "not a multiple of dt", Some("multiple"));
-    check(json!({"cells": [cell(json!({}))], "run": {"tstop": 1.0, "dt": -0.1}}), "run.dt", "must be > 0", None);
-    check(json!({"cells": [cell(json!({})), cell(json!({}))], "run": run}), "cells[1].name", "used twice", None);
-    check(json!({"cells": [cell(json!({"ions": [{"ion": "na", "erev": 50.0}]}))], "run": run}),
-          "cells[0].ions[0].ion", "no mechanism uses ion `na`", None);
-    check(json!({"cells": [cell(json!({}))], "probes": [{"kind": "mechanism", "name": "m", "mechanism": "hh", "field": "m",
+        "connections[0].weight",
+        "2 weights given",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "run": {"tstop": 1.0, "dt": 0.025, "record_dt": 0.03}}),
+        "run.record_dt",
+        "not a multiple of dt",
+        Some("multiple"),
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "run": {"tstop": 1.0, "dt": -0.1}}),
+        "run.dt",
+        "must be > 0",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({})), cell(json!({}))], "run": run}),
+        "cells[1].name",
+        "used twice",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({"ions": [{"ion": "na", "erev": 50.0}]}))], "run": run}),
+        "cells[0].ions[0].ion",
+        "no mechanism uses ion `na`",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "probes": [{"kind": "mechanism", "name": "m", "mechanism": "hh", "field": "m",
                  "location": {"cell": "c", "section": "soma"}}], "run": run}),
-          "probes[0].mechanism", "not inserted anywhere", None);
-    check(json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hh", "region": "basal"}]}))],
+        "probes[0].mechanism",
+        "not inserted anywhere",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({"mechanisms": [{"mechanism": "hh", "region": "basal"}]}))],
                  "probes": [{"kind": "mechanism", "name": "m", "mechanism": "hh", "field": "m",
                              "location": {"cell": "c", "section": "soma"}}], "run": run}),
-          "probes[0].location", "not inserted at soma(0.5)", None);
-    check(json!({"cells": [cell(json!({}))], "probes": [{"kind": "v", "name": "a/b", "location": {"cell": "c", "section": "soma"}}], "run": run}),
-          "probes[0].name", "cannot be used as a file name", None);
-    check(json!({"cells": [cell(json!({}))], "stimuli": [{"type": "seclamp", "location": {"cell": "d", "section": "soma"},
+        "probes[0].location",
+        "not inserted at soma(0.5)",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "probes": [{"kind": "v", "name": "a/b", "location": {"cell": "c", "section": "soma"}}], "run": run}),
+        "probes[0].name",
+        "cannot be used as a file name",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "stimuli": [{"type": "seclamp", "location": {"cell": "d", "section": "soma"},
                  "durations": [1, 1, 1], "amplitudes": [0, 0, 0]}], "run": run}),
-          "stimuli[0].location.cell", "no cell named `d`", None);
-    check(json!({"cells": [cell(json!({}))], "stimuli": [{"type": "waveform", "location": {"cell": "c", "section": "soma"},
+        "stimuli[0].location.cell",
+        "no cell named `d`",
+        None,
+    );
+    check(
+        json!({"cells": [cell(json!({}))], "stimuli": [{"type": "waveform", "location": {"cell": "c", "section": "soma"},
                  "times": [0.0, 2.0, 1.0], "amplitudes": [0.0, 1.0, 0.0]}], "run": run}),
-          "stimuli[0].times[2]", "must not decrease", None);
-    check(json!({"cells": [{"name": "c", "morphology": {"sections": [{"name": "a", "length": 10.0, "diam": 0.0}]}}], "run": run}),
-          "cells[0].morphology (section `a`)", "diameter 0", None);
-    check(json!({"cells": [{"name": "c", "morphology": {"sections": [{"name": "a", "length": 10.0, "diam": 1.0},
+        "stimuli[0].times[2]",
+        "must not decrease",
+        None,
+    );
+    check(
+        json!({"cells": [{"name": "c", "morphology": {"sections": [{"name": "a", "length": 10.0, "diam": 0.0}]}}], "run": run}),
+        "cells[0].morphology (section `a`)",
+        "diameter 0",
+        None,
+    );
+    check(
+        json!({"cells": [{"name": "c", "morphology": {"sections": [{"name": "a", "length": 10.0, "diam": 1.0},
                  {"name": "b", "parent": "x", "length": 10.0, "diam": 1.0}]}}], "run": run}),
-          "cells[0].morphology.sections[1]", "parent section `x`", None);
-    check(json!({"cells": [{"name": "c", "morphology": {"file": "cell.swc"}}], "run": run}),
-          "cells[0].morphology.file", "no morphology reader", None);
-    check(json!({"globals": {"hh": {"gnabar": 1.0}}, "run": run}), "globals.hh.gnabar", "not a settable global", Some("usetable"));
+        "cells[0].morphology.sections[1]",
+        "parent section `x`",
+        None,
+    );
+    check(
+        json!({"cells": [{"name": "c", "morphology": {"file": "cell.swc"}}], "run": run}),
+        "cells[0].morphology.file",
+        "no morphology reader",
+        None,
+    );
+    check(
+        json!({"globals": {"hh": {"gnabar": 1.0}}, "run": run}),
+        "globals.hh.gnabar",
+        "not a settable global",
+        Some("usetable"),
+    );
 }
 
 #[test]

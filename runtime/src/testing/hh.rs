@@ -6,7 +6,7 @@
 //! Fields: gnabar, gkbar, gl, el (parameters); gna, gk, ina, ik, il (assigned); m, h, n (states).
 //! Globals: `usetable` (settable), then internal table storage.
 
-use super::util::{field, global, hoc_exp, ion_add, ion_get, ion_use, Args};
+use super::util::{field, global, hoc_exp, ion_add, ion_get, ion_use, Args, Col};
 use crate::abi::{FieldRole::*, KernelArgs, Kernels, MechanismKind, MechanismMeta};
 
 const GNABAR: usize = 0;
@@ -126,36 +126,72 @@ unsafe extern "C" fn init(p: *const KernelArgs) {
     }
 }
 
-/// The BREAKPOINT body at voltage v: (total current, ina, ik), assigned fields updated.
-fn current(a: &Args, i: usize, v: f64, ena: f64, ek: f64) -> (f64, f64, f64) {
-    let (m, h, n) = (a.get(M, i), a.get(H, i), a.get(N, i));
-    let gna = a.get(GNABAR, i) * m * m * m * h;
-    let ina = gna * (v - ena);
-    let gk = a.get(GKBAR, i) * n * n * n * n;
-    let ik = gk * (v - ek);
-    let il = a.get(GL, i) * (v - a.get(EL, i));
-    a.set(GNA, i, gna);
-    a.set(GK, i, gk);
-    a.set(INA, i, ina);
-    a.set(IK, i, ik);
-    a.set(IL, i, il);
-    let mut c = 0.0;
-    c += ina;
-    c += ik;
-    c += il;
-    (c, ina, ik)
+/// The per-instance columns of `hh`.
+struct Cols {
+    gnabar: Col,
+    gkbar: Col,
+    gl: Col,
+    el: Col,
+    gna: Col,
+    gk: Col,
+    ina: Col,
+    ik: Col,
+    il: Col,
+    m: Col,
+    h: Col,
+    n: Col,
+}
+
+impl Cols {
+    fn new(a: &Args) -> Cols {
+        Cols {
+            gnabar: a.col(GNABAR),
+            gkbar: a.col(GKBAR),
+            gl: a.col(GL),
+            el: a.col(EL),
+            gna: a.col(GNA),
+            gk: a.col(GK),
+            ina: a.col(INA),
+            ik: a.col(IK),
+            il: a.col(IL),
+            m: a.col(M),
+            h: a.col(H),
+            n: a.col(N),
+        }
+    }
+
+    /// The BREAKPOINT body at voltage v: (total current, ina, ik), assigned fields updated.
+    fn current(&self, i: usize, v: f64, ena: f64, ek: f64) -> (f64, f64, f64) {
+        let (m, h, n) = (self.m.get(i), self.h.get(i), self.n.get(i));
+        let gna = self.gnabar.get(i) * m * m * m * h;
+        let ina = gna * (v - ena);
+        let gk = self.gkbar.get(i) * n * n * n * n;
+        let ik = gk * (v - ek);
+        let il = self.gl.get(i) * (v - self.el.get(i));
+        self.gna.set(i, gna);
+        self.gk.set(i, gk);
+        self.ina.set(i, ina);
+        self.ik.set(i, ik);
+        self.il.set(i, il);
+        let mut c = 0.0;
+        c += ina;
+        c += ik;
+        c += il;
+        (c, ina, ik)
+    }
 }
 
 unsafe extern "C" fn cur(p: *const KernelArgs) {
     // SAFETY: called by the engine with a valid block.
     let a = unsafe { Args::new(p) };
+    let c = Cols::new(&a);
     let (na, k) = (a.ion(0), a.ion(1));
     for i in 0..a.count() {
         let nd = a.node(i);
         let v = a.v(nd);
         let (ena, ek) = (ion_get(na.erev, nd), ion_get(k.erev, nd));
-        let (g1, dina, dik) = current(&a, i, v + 0.001, ena, ek);
-        let (rhs, ina, ik) = current(&a, i, v, ena, ek);
+        let (g1, dina, dik) = c.current(i, v + 0.001, ena, ek);
+        let (rhs, ina, ik) = c.current(i, v, ena, ek);
         ion_add(na.didv, nd, (dina - ina) / 0.001);
         ion_add(k.didv, nd, (dik - ik) / 0.001);
         let g = (g1 - rhs) / 0.001;
@@ -169,14 +205,15 @@ unsafe extern "C" fn state(p: *const KernelArgs) {
     // SAFETY: called by the engine with a valid block.
     let a = unsafe { Args::new(p) };
     check_table(&a);
+    let c = Cols::new(&a);
     let dt = a.a.dt;
     for i in 0..a.count() {
         let r = rates(&a, a.v(a.node(i)));
-        for (s, inf, tau) in [(M, r[0], r[1]), (H, r[2], r[3]), (N, r[4], r[5])] {
-            let x = a.get(s, i);
+        for (s, inf, tau) in [(c.m, r[0], r[1]), (c.h, r[2], r[3]), (c.n, r[4], r[5])] {
+            let x = s.get(i);
             // nocmodl's cnexp form for x' = (inf - x)/tau.
             let x = x + (1.0 - hoc_exp(dt * ((-1.0) / tau))) * (-(inf / tau) / ((-1.0) / tau) - x);
-            a.set(s, i, x);
+            s.set(i, x);
         }
     }
 }

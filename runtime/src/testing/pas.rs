@@ -8,13 +8,14 @@ use crate::abi::{FieldRole::*, KernelArgs, Kernels, MechanismKind, MechanismMeta
 unsafe extern "C" fn cur(p: *const KernelArgs) {
     // SAFETY: called by the engine with a valid block.
     let a = unsafe { Args::new(p) };
+    let (gc, ec, ic) = (a.col(0), a.col(1), a.col(2));
     for i in 0..a.count() {
         let nd = a.node(i);
         let v = a.v(nd);
-        let (g, e) = (a.get(0, i), a.get(1, i));
+        let (g, e) = (gc.get(i), ec.get(i));
         let g1 = g * ((v + 0.001) - e);
         let rhs = g * (v - e);
-        a.set(2, i, rhs);
+        ic.set(i, rhs);
         a.add(nd, rhs, (g1 - rhs) / 0.001);
     }
 }

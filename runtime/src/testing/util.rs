@@ -31,6 +31,12 @@ impl<'a> Args<'a> {
         self.a.count as usize
     }
 
+    /// The column of field `k` (hoisted out of loops by callers).
+    pub fn col(&self, k: usize) -> Col {
+        // SAFETY: one column pointer per field.
+        Col(unsafe { *self.a.fields.add(k) })
+    }
+
     /// Field `k` of instance `i`.
     pub fn get(&self, k: usize, i: usize) -> f64 {
         // SAFETY: the engine passes one column per field with at least `count` entries.
@@ -79,6 +85,22 @@ impl<'a> Args<'a> {
     pub fn set_global(&self, k: usize, x: f64) {
         // SAFETY: as in `global`.
         unsafe { *self.a.globals.add(k) = x }
+    }
+}
+
+/// One per-instance column.
+#[derive(Clone, Copy)]
+pub struct Col(*mut f64);
+
+impl Col {
+    pub fn get(self, i: usize) -> f64 {
+        // SAFETY: callers index instances below `count`.
+        unsafe { *self.0.add(i) }
+    }
+
+    pub fn set(self, i: usize, x: f64) {
+        // SAFETY: as in `get`.
+        unsafe { *self.0.add(i) = x }
     }
 }
 

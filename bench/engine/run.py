@@ -1,0 +1,149 @@
+"""Engine benchmark: compartment-steps per second of Myelin and NEURON on the same models.
+
+    python bench/engine/run.py [--repeats 5] [--depth 8] [--tstop 100]
+
+Run it with a Python that has NEURON (e.g. /work/cache/peers-venv/bin/python, or a venv made with
+`python3 -m venv target/peers-venv && target/peers-venv/bin/pip install "neuron>=9,<10"`).
+
+Models (written as Myelin simulation descriptions to target/bench-engine/, and built from the same
+files in NEURON): a binary tree of cylinders of the given depth below a soma, nseg 10 per
+dendrite, with (a) `pas` everywhere and (b) `hh` everywhere; an IClamp at the soma. Both simulators
+use the fixed step (backward Euler), the same dt, tstop and discretisation, one thread, no
+recording; timing covers finitialize plus all steps. Reports min and median of the repeats,
+compartment-steps per second and the NEURON/Myelin time ratio, and checks that both end at the
+same soma voltage.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+
+def tree(depth, nseg):
+    secs = [{"name": "soma", "kind": "soma", "length": 20.0, "diam": 20.0, "nseg": 1}]
+    frontier = [("soma", 1.0, 4.0)]
+    k = 0
+    for level in range(depth):
+        nxt = []
+        for parent, px, d in frontier:
+            for _ in range(2):
+                name = f"dend[{k}]"
+                k += 1
+                dd = max(d * 0.7, 0.5)
+                secs.append({"name": name, "kind": "dend", "parent": parent, "parent_x": px,
+                             "length": 100.0, "diam": round(dd, 4), "nseg": nseg})
+                nxt.append((name, 1.0, dd))
+        frontier = nxt
+    return secs
+
+
+def spec(secs, mech, tstop, dt):
+    params = {"g": 1e-4, "e": -65.0} if mech == "pas" else {}
+    return {
+        "cells": [{"name": "cell", "morphology": {"sections": secs}, "cm": 1.0, "ra": 100.0,
+                   "mechanisms": [{"mechanism": mech, "parameters": params}]}],
+        "stimuli": [{"type": "iclamp", "location": {"cell": "cell", "section": "soma", "x": 0.5},
+                     "delay": 1.0, "duration": tstop, "amplitude": 1.0}],
+        "run": {"tstop": tstop, "dt": dt, "celsius": 6.3, "v_init": -65.0},
+    }
+
+
+def run_neuron(path, repeats):
+    from neuron import h
+    s = json.load(open(path))
+    cell = s["cells"][0]
+    made = {}
+    for sec in cell["morphology"]["sections"]:
+        x = h.Section(name=sec["name"])
+        x.L, x.diam, x.nseg, x.Ra, x.cm = sec["length"], sec["diam"], sec["nseg"], cell["ra"], cell["cm"]
+        made[sec["name"]] = x
+    for sec in cell["morphology"]["sections"]:
+        if sec.get("parent"):
+            made[sec["name"]].connect(made[sec["parent"]](sec["parent_x"]), 0)
+    m = cell["mechanisms"][0]
+    for x in made.values():
+        x.insert(m["mechanism"])
+        for k, v in m["parameters"].items():
+            for seg in x:
+                setattr(getattr(seg, m["mechanism"]), k, v)
+    st = s["stimuli"][0]
+    ic = h.IClamp(made["soma"](0.5))
+    ic.delay, ic.dur, ic.amp = st["delay"], st["duration"], st["amplitude"]
+    r = s["run"]
+    h.celsius, h.dt, h.secondorder = r["celsius"], r["dt"], 0
+    pc = h.ParallelContext()
+    n = int(round(r["tstop"] / r["dt"]))
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        h.finitialize(r["v_init"])
+        for _ in range(n):
+            h.fadvance()
+        times.append(time.perf_counter() - t0)
+    comps = sum(x.nseg for x in made.values())
+    v_end = made["soma"](0.5).v
+    del made, ic
+    return {"times_s": times, "compartments": comps, "steps": n, "v_end_root": v_end}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--depth", type=int, default=8)
+    ap.add_argument("--nseg", type=int, default=10)
+    ap.add_argument("--tstop", type=float, default=100.0)
+    ap.add_argument("--dt", type=float, default=0.025)
+    ap.add_argument("--neuron-only-in-child", action="store_true", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    out = os.path.join(REPO, "target", "bench-engine")
+    os.makedirs(out, exist_ok=True)
+    secs = tree(a.depth, a.nseg)
+    paths = {}
+    for mech in ["pas", "hh"]:
+        p = os.path.join(out, f"tree_{mech}.json")
+        json.dump(spec(secs, mech, a.tstop, a.dt), open(p, "w"))
+        paths[mech] = p
+    cmd = ["cargo", "bench", "-q", "-p", "myelin-runtime", "--bench", "engine", "--",
+           paths["pas"], paths["hh"], "--repeats", str(a.repeats)]
+    print("$", " ".join(cmd), file=sys.stderr)
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if res.returncode != 0:
+        print(res.stdout, res.stderr)
+        sys.exit(1)
+    myelin = {}
+    for line in res.stdout.splitlines():
+        if line.startswith("{"):
+            d = json.loads(line)
+            myelin["pas" if d["spec"].endswith("tree_pas.json") else "hh"] = d
+    results = {"machine": os.uname().machine, "cpus": os.cpu_count(), "dt": a.dt, "tstop": a.tstop,
+               "depth": a.depth, "nseg": a.nseg, "models": {}}
+    print(f"fixed step, backward Euler, dt {a.dt} ms, tstop {a.tstop} ms, {a.repeats} repeats, one thread")
+    print(f"{'model':6} {'comps':>6} {'sim':7} {'min s':>8} {'median s':>9} {'comp-steps/s':>13} {'v_end soma':>12}")
+    for mech in ["pas", "hh"]:
+        nrn = run_neuron(paths[mech], a.repeats)
+        my = myelin[mech]
+        assert nrn["compartments"] == my["compartments"] and nrn["steps"] == my["steps"]
+        row = {}
+        for name, d in [("myelin", my), ("neuron", nrn)]:
+            mn, md = min(d["times_s"]), statistics.median(d["times_s"])
+            cs = d["compartments"] * d["steps"] / mn
+            v = d["v_end_root"][0] if isinstance(d["v_end_root"], list) else d["v_end_root"]
+            row[name] = {"min_s": mn, "median_s": md, "comp_steps_per_s": cs, "v_end": v}
+            print(f"{mech:6} {d['compartments']:6d} {name:7} {mn:8.3f} {md:9.3f} {cs:13.3e} {v:12.6f}")
+        row["ratio_neuron_over_myelin_min"] = row["neuron"]["min_s"] / row["myelin"]["min_s"]
+        row["ratio_neuron_over_myelin_median"] = row["neuron"]["median_s"] / row["myelin"]["median_s"]
+        row["dv_end"] = abs(row["neuron"]["v_end"] - row["myelin"]["v_end"])
+        print(f"{mech:6} NEURON/Myelin time ratio: min {row['ratio_neuron_over_myelin_min']:.2f}, "
+              f"median {row['ratio_neuron_over_myelin_median']:.2f}; |Δv_end| = {row['dv_end']:.2e} mV")
+        results["models"][mech] = row
+    json.dump(results, open(os.path.join(out, "results.json"), "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
