@@ -273,3 +273,58 @@ fn parity_ball_and_stick_i_membrane() {
     assert!(dv < 1e-9 && di < 1e-12);
     assert!(sums < 1e-12 * peak.max(1.0));
 }
+
+/// The L5PC morphology of ../shared (NEURON's instantiated pt3d, 199 sections, 699 segments) with
+/// hh in soma and axon and pas in the dendrites, driven at the soma: a large tree with NEURON's
+/// section connections at 0.5 and 1.
+#[test]
+fn parity_l5pc_hh_pas() {
+    let g = golden("l5pc_hh_pas.csv.gz");
+    let l5: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared_dir().join("reference/neuron/l5pc_nrngeom_sections.json")).unwrap(),
+    )
+    .unwrap();
+    let sections: Vec<Value> = l5
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let kind = match s["tag"].as_i64().unwrap() {
+                1 => json!("soma"),
+                2 => json!("axon"),
+                3 => json!("dend"),
+                4 => json!("apic"),
+                n => json!({"other": n}),
+            };
+            let mut o = json!({"name": s["name"], "kind": kind, "pts": s["pts"], "length": s["L"],
+                               "diam": s["diam"], "nseg": s["nseg"]});
+            if !s["parent"].is_null() {
+                o["parent"] = s["parent"].clone();
+                o["parent_x"] = s["parent_x"].clone();
+            }
+            o
+        })
+        .collect();
+    let at5 = |s: &str, x: f64| at("l5pc", &format!("l5pc[0].{s}"), x);
+    let sim = run(json!({
+        "cells": [{"name": "l5pc", "morphology": {"sections": sections}, "cm": 1.0, "ra": 100.0,
+                   "mechanisms": [{"mechanism": "hh", "region": "somatic"}, {"mechanism": "hh", "region": "axonal"},
+                                  {"mechanism": "pas", "region": "basal", "parameters": {"g": 3e-5, "e": -70.0}},
+                                  {"mechanism": "pas", "region": "apical", "parameters": {"g": 3e-5, "e": -70.0}}]}],
+        "stimuli": [{"type": "iclamp", "location": at5("soma[0]", 0.5), "delay": 5.0, "duration": 20.0, "amplitude": 2.0}],
+        "probes": [{"kind": "v", "name": "soma", "location": at5("soma[0]", 0.5)},
+                   {"kind": "v", "name": "axon1_end", "location": at5("axon[1]", 1.0)},
+                   {"kind": "v", "name": "dend10", "location": at5("dend[10]", 0.5)},
+                   {"kind": "v", "name": "apic30", "location": at5("apic[30]", 0.5)}],
+        "run": {"tstop": 30.0, "dt": 0.025, "celsius": 6.3, "v_init": -65.0}
+    }));
+    let comps: u32 = sim.layout().cells[0].sections.iter().map(|s| s.nseg).sum();
+    assert_eq!(comps, 699);
+    let t = col(&g, "t_ms");
+    for p in ["soma", "axon1_end", "dend10", "apic30"] {
+        let d = compare(&sim, p, t, col(&g, p));
+        println!("l5pc hh/pas: {p} max|dv| = {d:.2e} mV");
+        assert!(d < 1e-7, "{p}: {d:.2e}");
+    }
+    assert!(col(&g, "soma").iter().any(|&v| v > 0.0), "the reference spikes");
+}
