@@ -132,7 +132,11 @@ pub struct Kernels {
     pub net_receive: Option<NetReceiveFn>,
     /// NET_RECEIVE's INITIAL block, run once per connection at initialisation.
     pub net_receive_init: Option<NetReceiveFn>,
-    /// Per-step hook after the state update (WATCH conditions; reserved for post-event work).
+    /// Per-step hook for WATCH conditions, called once per step where NEURON checks thresholds
+    /// and WATCH conditions (`NetCvode::check_thresh`): at the start of the step, after the
+    /// previous step's state update and event delivery, with `t` the step's start time. A
+    /// condition that became true sends its self-event with `net_send`; NEURON delivers it at
+    /// `t + 1e-10` (its `teps`), i.e. within the same step's event delivery.
     pub post_event: Option<KernelFn>,
 }
 

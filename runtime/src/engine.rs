@@ -226,6 +226,19 @@ impl Simulation {
         }
     }
 
+    /// WATCH conditions: every mechanism's `post_event` kernel at time `t`.
+    fn check_watches(&mut self, t: f64) {
+        for k in 0..self.mechs.len() {
+            if let Some(f) = self.mechs[k].kernels.post_event {
+                self.ev().t_now = t;
+                self.refresh_ion_cols();
+                let env = self.env(t, self.mechs[k].meta.electrode_current);
+                self.mechs[k].call(f, &env, &self.ion_cols);
+            }
+        }
+        self.take_service_error();
+    }
+
     /// Delivers every queued event with `t_event ≤ tm`.
     fn deliver(&mut self, tm: f64) {
         while let Some((te, kind)) = self.ev().pop_due(tm) {
@@ -297,6 +310,7 @@ impl Simulation {
             self.ev().check_thresholds(t0, &v);
             self.v = v;
         }
+        self.check_watches(t0);
         self.deliver(t0 + 0.5 * dt);
         self.t += 0.5 * dt;
         let tmid = self.t;

@@ -73,6 +73,38 @@ unsafe extern "C" fn inj_cur(p: *const KernelArgs) {
     }
 }
 
+// A WATCH (v > -20) 2 in the style of NMODL: armed while `armed` is 1; when the condition
+// becomes true the kernel sends a flag-2 self-event at t + teps and disarms until v falls back.
+unsafe extern "C" fn watch_check(p: *const KernelArgs) {
+    let a = unsafe { &*p };
+    let s = unsafe { &*a.services };
+    for i in 0..a.count as usize {
+        let nd = unsafe { *a.node.add(i) } as usize;
+        let v = unsafe { *a.v.add(nd) };
+        let armed = unsafe { field(a, 0, i) };
+        if v > -20.0 {
+            if unsafe { *armed } == 1.0 {
+                unsafe { *armed = 0.0 };
+                (s.net_send)(s.ctx, a.mech_id, i as u64, std::ptr::null_mut(), 1e-10, 2.0);
+            }
+        } else {
+            unsafe { *armed = 1.0 };
+        }
+    }
+}
+
+unsafe extern "C" fn watch_receive(p: *const KernelArgs, i: u64, _w: *mut f64, flag: f64) {
+    let a = unsafe { &*p };
+    if flag == 2.0 {
+        let i = i as usize;
+        let n = unsafe { *field(a, 1, i) } as usize;
+        if n < 8 {
+            unsafe { *field(a, 2 + n, i) = a.t };
+        }
+        unsafe { *field(a, 1, i) += 1.0 };
+    }
+}
+
 fn f(name: &str, role: FieldRole) -> FieldMeta {
     FieldMeta { name: name.into(), role, default: 0.0, units: String::new() }
 }
@@ -118,6 +150,24 @@ fn catalogue() -> Catalogue {
         fingerprint: String::new(),
     };
     c.register(inj, Kernels { compute_currents: Some(inj_cur), ..Kernels::default() }).unwrap();
+    let mut fields = vec![f("armed", FieldRole::Assigned), f("n", FieldRole::Assigned)];
+    fields.extend((0..8).map(|k| f(&format!("t{k}"), FieldRole::Assigned)));
+    let watch = MechanismMeta {
+        name: "Watch".into(),
+        kind: MechanismKind::Point,
+        fields,
+        globals: vec![],
+        ions: vec![],
+        net_receive_args: 1,
+        writes_current: false,
+        electrode_current: false,
+        fingerprint: String::new(),
+    };
+    c.register(
+        watch,
+        Kernels { post_event: Some(watch_check), net_receive: Some(watch_receive), ..Kernels::default() },
+    )
+    .unwrap();
     c
 }
 
@@ -200,4 +250,25 @@ fn electrode_current_mechanism_equals_iclamp_and_is_not_membrane_current() {
     let expect = (1e-3 * (v[k] + 65.0) + 1e-3 * dvdt) * area * 0.01; // ionic + capacitive, nA
     assert!((imem[k] - expect).abs() < 1e-3 * expect.abs(), "{} vs {expect}", imem[k]);
     assert!((imem[k] - 0.05).abs() < 0.02);
+}
+
+#[test]
+fn watch_conditions_fire_when_thresholds_do() {
+    let s = sim(json!({
+        "cells": [{"name": "c", "morphology": cylinder("soma", 20.0, 20.0, 1), "mechanisms": [{"mechanism": "hh"}],
+                   "point_processes": [{"id": "w", "mechanism": "Watch", "location": {"section": "soma"}}],
+                   "spike_detector": {"threshold": -20.0}}],
+        "stimuli": [{"type": "iclamp", "location": {"cell": "c", "section": "soma"}, "delay": 2.0, "duration": 30.0, "amplitude": 0.3}],
+        "run": {"tstop": 40.0, "dt": 0.025}
+    }));
+    let spikes = s.spikes();
+    let detected = spikes.iter().find(|t| t.source == "c").unwrap().times;
+    let m = s.mechanisms().iter().find(|m| m.meta.name == "Watch").unwrap();
+    let n = m.get(1, 0) as usize;
+    assert!(n >= 2, "watch fired {n} times");
+    assert_eq!(n, detected.len());
+    for k in 0..n.min(8) {
+        // Both are NEURON's check at the start of the step plus teps.
+        assert_eq!(m.get(2 + k, 0), detected[k]);
+    }
 }
