@@ -97,23 +97,35 @@ impl Cable {
         let (parent, a, b) = (self.parent.as_ptr(), self.a.as_ptr(), self.b.as_ptr());
         let (d, rhs) = (self.d.as_mut_ptr(), self.rhs.as_mut_ptr());
         // SAFETY: all arrays have n entries and every parent index is below its child's (struct
-        // invariant), so every access is in bounds. The sweeps are the serial dependency chains of the
-        // elimination; without bounds checks they run at the latency of the divisions.
+        // invariant), so every access is in bounds.
+        //
+        // The sweeps are serial dependency chains (within a section each node's parent is the node
+        // before it). The value just computed for the parent is kept in a register and reused when
+        // the next node is that parent, instead of being reloaded right after its store: the same
+        // numbers, without the store-to-load latency on the chain.
         unsafe {
             // Eliminate children into parents, leaves first.
+            let (mut held, mut held_d, mut held_rhs) = (usize::MAX, 0.0, 0.0);
             for i in (r..n).rev() {
+                let (di, ri) = if held == i { (held_d, held_rhs) } else { (*d.add(i), *rhs.add(i)) };
                 let p = *parent.add(i) as usize;
-                let f = *a.add(i) / *d.add(i);
-                *d.add(p) -= f * *b.add(i);
-                *rhs.add(p) -= f * *rhs.add(i);
+                let f = *a.add(i) / di;
+                let dp = *d.add(p) - f * *b.add(i);
+                let rp = *rhs.add(p) - f * ri;
+                *d.add(p) = dp;
+                *rhs.add(p) = rp;
+                (held, held_d, held_rhs) = (p, dp, rp);
             }
             for i in 0..r {
                 *rhs.add(i) /= *d.add(i);
             }
+            let (mut held, mut held_x) = (usize::MAX, 0.0);
             for i in r..n {
                 let p = *parent.add(i) as usize;
-                *rhs.add(i) -= *b.add(i) * *rhs.add(p);
-                *rhs.add(i) /= *d.add(i);
+                let xp = if held == p { held_x } else { *rhs.add(p) };
+                let x = (*rhs.add(i) - *b.add(i) * xp) / *d.add(i);
+                *rhs.add(i) = x;
+                (held, held_x) = (i, x);
             }
         }
     }
