@@ -13,6 +13,9 @@
 use crate::morph::{Pt3d, Section};
 use std::f64::consts::PI;
 
+/// NEURON's largest nseg.
+pub const MAX_NSEG: u32 = 32767;
+
 /// The discretised geometry of one section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectionGeometry {
@@ -60,8 +63,14 @@ pub fn section_length(sec: &Section) -> f64 {
 ///
 /// Errors name the problem (no diameter, single 3-D point, zero length).
 pub fn section_geometry(sec: &Section, nseg: u32, ra: f64) -> Result<SectionGeometry, String> {
-    if nseg == 0 {
-        return Err(format!("section `{}` has nseg = 0", sec.name));
+    if nseg == 0 || nseg > MAX_NSEG {
+        return Err(format!("section `{}` has nseg = {nseg} (NEURON allows 1 to {MAX_NSEG})", sec.name));
+    }
+    if let Some(k) = sec.pts.iter().position(|p| ![p.x, p.y, p.z, p.d].iter().all(|c| c.is_finite())) {
+        return Err(format!(
+            "section `{}`: 3-D point {k} has a coordinate or diameter that is not a finite number",
+            sec.name
+        ));
     }
     if !(ra > 0.0) || !ra.is_finite() {
         return Err(format!("section `{}` has axial resistivity Ra = {ra} (must be > 0)", sec.name));
@@ -209,12 +218,14 @@ pub fn lambda_f(sec: &Section, freq: f64, ra: f64, cm: f64) -> f64 {
 /// nseg from the d_lambda rule: `int((L/(d_lambda·λ_f) + 0.9)/2)·2 + 1`.
 pub fn nseg_d_lambda(sec: &Section, freq: f64, d_lambda: f64, ra: f64, cm: f64) -> u32 {
     let l = section_length(sec);
-    (((l / (d_lambda * lambda_f(sec, freq, ra, cm)) + 0.9) / 2.0) as u32) * 2 + 1
+    // Saturating: absurd inputs give a huge nseg that the discretisation then rejects.
+    ((((l / (d_lambda * lambda_f(sec, freq, ra, cm)) + 0.9) / 2.0) as u32).saturating_mul(2))
+        .saturating_add(1)
 }
 
 /// nseg from BluePyOpt's rule: `1 + 2·int(L/40)`.
 pub fn nseg_per_40um(sec: &Section) -> u32 {
-    1 + 2 * (section_length(sec) / 40.0) as u32
+    ((section_length(sec) / 40.0) as u32).saturating_mul(2).saturating_add(1)
 }
 
 #[cfg(test)]

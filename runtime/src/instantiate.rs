@@ -21,6 +21,11 @@ use crate::stimuli::Stimuli;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+/// Most steps a run may take.
+const MAX_STEPS: f64 = 1e12;
+/// Samples reserved per probe up front; longer recordings grow their buffers as they go.
+const MAX_RESERVED_SAMPLES: usize = 1 << 24;
+
 /// Loads a morphology file (SWC, ASC, …) for a cell whose description names a file.
 pub type MorphologyLoader<'a> = &'a dyn Fn(&Path) -> Result<Morphology, String>;
 
@@ -120,7 +125,15 @@ impl Simulation {
         }
         finite("run.celsius", "celsius", run.celsius)?;
         finite("run.v_init", "v_init", run.v_init)?;
-        let nsteps = (run.tstop / run.dt).round() as usize;
+        let steps = (run.tstop / run.dt).round();
+        if steps > MAX_STEPS {
+            return Err(SpecError::new(
+                "run.tstop",
+                format!("tstop/dt gives {steps:e} steps, more than {MAX_STEPS:e}"),
+            )
+            .hint("use a larger dt or a shorter tstop"));
+        }
+        let nsteps = steps as usize;
         let record_every = match run.record_dt {
             None => 1,
             Some(r) => {
@@ -849,7 +862,7 @@ impl Simulation {
         // Probes.
         let mut probes = Vec::with_capacity(spec.probes.len());
         let mut want_imem = false;
-        let n_samples = nsteps / record_every + 2;
+        let n_samples = (nsteps / record_every + 2).min(MAX_RESERVED_SAMPLES);
         for (pi, p) in spec.probes.iter().enumerate() {
             let path = format!("probes[{pi}]");
             let name = p.name();

@@ -190,3 +190,18 @@ fn file_morphologies_use_the_loader_relative_to_the_description() {
     assert_eq!(seen.borrow().as_deref(), Some(std::path::Path::new("/data/cells/x.json")));
     assert!(e.message.contains("bad file") && e.message.contains("/data/cells/x.json"), "{e}");
 }
+
+#[test]
+fn absurd_sizes_are_errors_not_crashes() {
+    let cyl = |nseg: Value| json!({"name": "c", "nseg": nseg, "morphology": {"sections": [{"name": "a", "length": 1e9, "diam": 1.0}]}});
+    let e = err(json!({"cells": [cyl(json!({"fixed": 100000}))], "run": {"tstop": 1.0}}));
+    assert!(e.message.contains("NEURON allows 1 to 32767"), "{e}");
+    let e = err(json!({"cells": [cyl(json!("per40um"))], "run": {"tstop": 1.0}}));
+    assert!(e.message.contains("nseg"), "{e}");
+    let e = err(
+        json!({"cells": [cyl(json!({"d_lambda": {"frequency": 1e30, "d_lambda": 1e-30}}))], "run": {"tstop": 1.0}}),
+    );
+    assert!(e.message.contains("nseg"), "{e}");
+    let e = err(json!({"run": {"tstop": 1e20, "dt": 1e-9}}));
+    assert_eq!(e.path, "run.tstop");
+}
