@@ -42,7 +42,7 @@ pub struct Services {
     /// Opaque runtime context passed back to every service call.
     pub ctx: *mut c_void,
     /// `net_send(delay, flag)` from instance `instance` of mechanism `mech`: schedule a self-event
-    /// at `t + delay` (ms). `weights` is the weight vector of the current event (or null in
+    /// at `t + delay` (ms), where t is the time of the event being delivered (0 in INITIAL). `weights` is the weight vector of the current event (or null in
     /// INITIAL), so that the self-event is delivered with the same NetCon weights, as NEURON does.
     pub net_send:
         extern "C" fn(ctx: *mut c_void, mech: u32, instance: u64, weights: *mut f64, delay: f64, flag: f64),
@@ -68,7 +68,8 @@ pub struct KernelArgs {
     pub mech_id: u32,
     /// 1 when the cable uses Crank–Nicolson (`secondorder = 2`), else 0; NEURON exposes it.
     pub secondorder: u32,
-    /// Current time (ms); in `compute_currents` NEURON's `t + dt/2`, elsewhere the step's end.
+    /// Current time (ms); in `compute_currents` NEURON's `t + dt/2`, in `advance_state` the
+    /// step's end, in `init` 0, in `net_receive` the event's delivery time.
     pub t: f64,
     /// Time step (ms).
     pub dt: f64,
@@ -76,15 +77,24 @@ pub struct KernelArgs {
     pub celsius: f64,
     /// Membrane potential per node (mV).
     pub v: *const f64,
-    /// Membrane current accumulator per node (mA/cm², outward positive): kernels add `i`.
+    /// Current accumulator per node (mA/cm²): kernels add their total current `i`.
+    ///
+    /// For ordinary mechanisms this is the membrane current (outward positive). For
+    /// ELECTRODE_CURRENT mechanisms ([`MechanismMeta::electrode_current`]) the runtime passes a
+    /// separate electrode accumulator: the kernel adds its electrode current exactly as computed
+    /// (positive into the cell, NEURON's sign) and the runtime enters it with the opposite sign
+    /// (`rhs += i`, `d −= g`, as `noccout.cpp` does), so kernels never flip signs themselves.
+    /// Point processes add `i·100/area` (nA → mA/cm²).
     pub i: *mut f64,
-    /// Membrane conductance accumulator per node (S/cm²): kernels add `di/dv`.
+    /// Conductance accumulator per node (S/cm²): kernels add `dI/dv` of the current they add to
+    /// `i` (same accumulator choice and sign convention).
     pub g: *mut f64,
     /// Segment area per node (µm²).
     pub area: *const f64,
     /// Segment diameter per node (µm).
     pub diam: *const f64,
-    /// Node of each instance (`count` entries).
+    /// Node of each instance (`count` entries; padded like the fields). Artificial cells have no
+    /// node: their entries are 0.
     pub node: *const u32,
     /// Per-instance columns, one pointer per field of the mechanism.
     pub fields: *const *mut f64,
@@ -122,7 +132,11 @@ pub struct Kernels {
     pub net_receive: Option<NetReceiveFn>,
     /// NET_RECEIVE's INITIAL block, run once per connection at initialisation.
     pub net_receive_init: Option<NetReceiveFn>,
-    /// Per-step hook after the state update (WATCH conditions; reserved for post-event work).
+    /// Per-step hook for WATCH conditions, called once per step where NEURON checks thresholds
+    /// and WATCH conditions (`NetCvode::check_thresh`): at the start of the step, after the
+    /// previous step's state update and event delivery, with `t` the step's start time. A
+    /// condition that became true sends its self-event with `net_send`; NEURON delivers it at
+    /// `t + 1e-10` (its `teps`), i.e. within the same step's event delivery.
     pub post_event: Option<KernelFn>,
 }
 

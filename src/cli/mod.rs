@@ -6,6 +6,7 @@ mod dump;
 mod features;
 mod fmt;
 mod load;
+pub mod simulate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ pub enum Command {
     Build(build::Args),
     /// eFEL-compatible features of a voltage trace (CSV), printed as JSON.
     Features(features::FeaturesArgs),
+    /// Run a simulation description (JSON) and write one CSV per probe.
+    Simulate(simulate::Args),
 }
 
 /// Runs one subcommand.
@@ -47,5 +50,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Dump(a) => dump::run(a),
         Command::Build(a) => build::run(a),
         Command::Features(a) => features::run(a),
+        Command::Simulate(a) => simulate::run(a),
     }
 }

@@ -1,0 +1,516 @@
+//! The simulation and its time step loop: NEURON's fixed step (`fadvance.cpp`), backward Euler
+//! by default and Crank–Nicolson (`secondorder = 2`) as an option, with `finitialize` semantics.
+//!
+//! One step from t to t + dt (NEURON's `nrn_fixed_step_thread` and `nrn_fixed_step_lastpart`):
+//! 1. threshold detection at t, then delivery of events with `t_event ≤ t + dt/2`;
+//! 2. `t += dt/2`; currents and conductances of every mechanism at the old voltage (ion
+//!    accumulators zeroed first, Nernst potentials of state concentrations updated), electrode
+//!    stimuli, capacitance `cm·cj/1000` and axial terms assembled; the tree solved for ΔV;
+//!    Crank–Nicolson corrects ion currents to mid-step; `v += ΔV` (`2ΔV` for Crank–Nicolson);
+//! 3. `t += dt/2`; every mechanism advances its states with the new voltage; probes sample;
+//!    events with `t_event ≤ t` are delivered.
+//!
+//! The loop allocates nothing and dispatches nothing per compartment: every mechanism kernel is
+//! called once per phase over all of its instances.
+
+use crate::abi::{IonColumns, Services};
+use crate::cable::Cable;
+use crate::error::RunError;
+use crate::events::{EventKind, EventSystem};
+use crate::ions::Ion;
+use crate::layout::Layout;
+use crate::mechanisms::{Env, MechanismInstances};
+use crate::probes::{Probe, ProbeSource, SpikeTrain, Trace};
+use crate::spec::IonField;
+use crate::stimuli::Stimuli;
+use std::collections::HashMap;
+
+/// Names of the things in a simulation, for lookups by callers.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Cell name → cell index.
+    pub cells: HashMap<String, usize>,
+    /// Per cell: section name → section index.
+    pub sections: Vec<HashMap<String, usize>>,
+    /// Point process / artificial cell id → (mechanism id, instance).
+    pub instances: HashMap<String, (u32, u32)>,
+}
+
+/// A built simulation.
+pub struct Simulation {
+    pub(crate) layout: Layout,
+    pub(crate) cable: Cable,
+    pub(crate) v: Vec<f64>,
+    pub(crate) v_init: Vec<f64>,
+    pub(crate) i_mem: Vec<f64>,
+    pub(crate) g_mem: Vec<f64>,
+    pub(crate) i_elec: Vec<f64>,
+    pub(crate) g_elec: Vec<f64>,
+    pub(crate) sav_d: Vec<f64>,
+    pub(crate) imem: Vec<f64>,
+    pub(crate) want_imem: bool,
+    pub(crate) mechs: Vec<MechanismInstances>,
+    pub(crate) init_order: Vec<usize>,
+    pub(crate) conc_writes: Vec<Vec<usize>>,
+    pub(crate) ions: Vec<Ion>,
+    pub(crate) ion_cols: Vec<IonColumns>,
+    pub(crate) stimuli: Stimuli,
+    pub(crate) events: *mut EventSystem,
+    pub(crate) services: Box<Services>,
+    pub(crate) t: f64,
+    pub(crate) dt: f64,
+    pub(crate) celsius: f64,
+    pub(crate) secondorder: bool,
+    pub(crate) nsteps: usize,
+    pub(crate) record_every: usize,
+    pub(crate) step_index: usize,
+    pub(crate) probes: Vec<Probe>,
+    pub(crate) sample_t: Vec<f64>,
+    pub(crate) names: Names,
+    pub(crate) error: Option<RunError>,
+    pub(crate) initialized: bool,
+}
+
+// SAFETY: every raw pointer inside a `Simulation` points into memory the simulation owns (its
+// event system, weight vectors, columns) or to static kernel code; nothing is shared with another
+// simulation, so moving the whole simulation to another thread is sound.
+unsafe impl Send for Simulation {}
+
+impl Drop for Simulation {
+    fn drop(&mut self) {
+        // SAFETY: `events` came from `Box::into_raw` in the builder and is freed only here.
+        unsafe { drop(Box::from_raw(self.events)) };
+    }
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("nodes", &self.v.len())
+            .field("mechanisms", &self.mechs.iter().map(|m| m.meta.name.as_str()).collect::<Vec<_>>())
+            .field("t", &self.t)
+            .finish()
+    }
+}
+
+impl Simulation {
+    fn ev(&mut self) -> &mut EventSystem {
+        // SAFETY: owned pointer (see Drop); no kernel is running while the engine uses it.
+        unsafe { &mut *self.events }
+    }
+
+    /// The event system (connections, sources, recorded spikes).
+    pub fn events(&self) -> &EventSystem {
+        // SAFETY: as in `ev`.
+        unsafe { &*self.events }
+    }
+
+    fn refresh_ion_cols(&mut self) {
+        for (c, ion) in self.ion_cols.iter_mut().zip(self.ions.iter_mut()) {
+            *c = ion.columns();
+        }
+    }
+
+    fn env(&mut self, t: f64, electrode: bool) -> Env {
+        let (i, g) = if electrode {
+            (self.i_elec.as_mut_ptr(), self.g_elec.as_mut_ptr())
+        } else {
+            (self.i_mem.as_mut_ptr(), self.g_mem.as_mut_ptr())
+        };
+        Env {
+            t,
+            dt: self.dt,
+            celsius: self.celsius,
+            secondorder: self.secondorder as u32,
+            v: self.v.as_ptr(),
+            i,
+            g,
+            area: self.layout.area.as_ptr(),
+            diam: self.layout.diam.as_ptr(),
+            services: &*self.services,
+        }
+    }
+
+    fn cj(&self) -> f64 {
+        if self.secondorder {
+            2.0 / self.dt
+        } else {
+            1.0 / self.dt
+        }
+    }
+
+    fn take_service_error(&mut self) {
+        let t = self.t;
+        if let Some(e) = self.ev().error.take() {
+            if self.error.is_none() {
+                self.error = Some(RunError { t, message: e });
+            }
+        }
+    }
+
+    /// NEURON's `finitialize(v_init)`: voltages, states, ions, INITIAL blocks, connection
+    /// initialisation, events at t = 0, currents at t = 0 and the first sample.
+    pub fn finitialize(&mut self) {
+        self.t = 0.0;
+        self.step_index = 0;
+        self.error = None;
+        self.ev().clear();
+        self.v.copy_from_slice(&self.v_init);
+        for m in &mut self.mechs {
+            m.reset_states();
+        }
+        let celsius = self.celsius;
+        for ion in &mut self.ions {
+            ion.initialize(celsius);
+        }
+        self.stimuli.initialize();
+        self.ev().t_now = 0.0;
+        for oi in 0..self.init_order.len() {
+            let k = self.init_order[oi];
+            self.refresh_ion_cols();
+            let env = self.env(0.0, self.mechs[k].meta.electrode_current);
+            let m = &mut self.mechs[k];
+            if let Some(f) = m.kernels.init {
+                m.call(f, &env, &self.ion_cols);
+            }
+            if let Some(f) = m.kernels.write_ions {
+                m.call(f, &env, &self.ion_cols);
+            }
+            for &ion in &self.conc_writes[k] {
+                self.ions[ion].nernst_at_einit(celsius);
+            }
+        }
+        self.init_net_events();
+        self.ev().schedule_times();
+        self.deliver(0.0);
+        self.setup_tree_matrix(0.0);
+        if self.want_imem {
+            for i in 0..self.v.len() {
+                self.imem[i] = (self.cable.rhs()[i] + self.i_mem[i]) * self.layout.area[i] * 0.01;
+            }
+        }
+        for p in &mut self.probes {
+            p.values.clear();
+        }
+        self.sample_t.clear();
+        self.sample();
+        self.deliver(0.0);
+        self.take_service_error();
+        self.initialized = true;
+    }
+
+    fn init_net_events(&mut self) {
+        let n = self.events().netcons.len();
+        for nc in 0..n {
+            let (mech, inst, len) = {
+                let c = &self.events().netcons[nc];
+                (c.target_mech as usize, c.target_instance as usize, c.weight_len)
+            };
+            let w = self.ev().weights_ptr(nc as u32);
+            match self.mechs[mech].kernels.net_receive_init {
+                Some(f) => {
+                    self.refresh_ion_cols();
+                    let env = self.env(0.0, false);
+                    self.ev().t_now = 0.0;
+                    // SAFETY: `w` is this connection's weight vector.
+                    unsafe { self.mechs[mech].call_receive(f, &env, &self.ion_cols, inst, w, 0.0) };
+                }
+                None => {
+                    // NEURON zeroes the extra weight-vector slots when there is no INITIAL.
+                    for j in 1..len {
+                        // SAFETY: `w` points to `len` weights of this connection.
+                        unsafe { *w.add(j) = 0.0 };
+                    }
+                }
+            }
+        }
+    }
+
+    /// WATCH conditions: every mechanism's `post_event` kernel at time `t`.
+    fn check_watches(&mut self, t: f64) {
+        for k in 0..self.mechs.len() {
+            if let Some(f) = self.mechs[k].kernels.post_event {
+                self.ev().t_now = t;
+                self.refresh_ion_cols();
+                let env = self.env(t, self.mechs[k].meta.electrode_current);
+                self.mechs[k].call(f, &env, &self.ion_cols);
+            }
+        }
+        self.take_service_error();
+    }
+
+    /// Delivers every queued event with `t_event ≤ tm`.
+    fn deliver(&mut self, tm: f64) {
+        while let Some((te, kind)) = self.ev().pop_due(tm) {
+            self.ev().t_now = te;
+            let (mech, inst, weights, flag) = match kind {
+                EventKind::NetCon(nc) => {
+                    let (m, i) = {
+                        let c = &self.events().netcons[nc as usize];
+                        (c.target_mech, c.target_instance)
+                    };
+                    (m, i, self.ev().weights_ptr(nc), 0.0)
+                }
+                EventKind::SelfEvent { mech, instance, flag, weights } => (mech, instance, weights, flag),
+            };
+            let m = mech as usize;
+            if let Some(f) = self.mechs[m].kernels.net_receive {
+                self.refresh_ion_cols();
+                let env = self.env(te, false);
+                // SAFETY: `weights` is the connection's weight vector, or what `net_send` passed on
+                // (a weight vector or null), as NEURON does.
+                unsafe { self.mechs[m].call_receive(f, &env, &self.ion_cols, inst as usize, weights, flag) };
+            }
+            self.take_service_error();
+        }
+    }
+
+    /// Currents, conductances and the cable matrix at time `t` (NEURON's `setup_tree_matrix`).
+    fn setup_tree_matrix(&mut self, t: f64) {
+        self.i_mem.fill(0.0);
+        self.g_mem.fill(0.0);
+        self.i_elec.fill(0.0);
+        self.g_elec.fill(0.0);
+        let celsius = self.celsius;
+        for ion in &mut self.ions {
+            ion.begin_currents(celsius);
+        }
+        self.refresh_ion_cols();
+        for k in 0..self.mechs.len() {
+            if let Some(f) = self.mechs[k].kernels.compute_currents {
+                let env = self.env(t, self.mechs[k].meta.electrode_current);
+                self.mechs[k].call(f, &env, &self.ion_cols);
+            }
+        }
+        self.stimuli.add_currents(t, &self.v, &mut self.i_elec, &mut self.g_elec);
+        let cfac = 0.001 * self.cj();
+        let n = self.v.len();
+        let (d, rhs) = self.cable.d_rhs_mut();
+        let (i_mem, i_elec, g_mem, g_elec) =
+            (&self.i_mem[..n], &self.i_elec[..n], &self.g_mem[..n], &self.g_elec[..n]);
+        let (cm, sav_d) = (&self.layout.cm[..n], &mut self.sav_d[..n]);
+        for i in 0..n {
+            // noccout.cpp: membrane currents rhs -= i, d += g; electrode currents rhs += i, d -= g.
+            rhs[i] = -i_mem[i] + i_elec[i];
+            sav_d[i] = g_mem[i] + cfac * cm[i];
+            d[i] = sav_d[i] - g_elec[i];
+        }
+        self.cable.add_axial(&self.v);
+    }
+
+    /// Advances one time step.
+    pub fn step(&mut self) {
+        if !self.initialized {
+            self.finitialize();
+        }
+        let dt = self.dt;
+        let t0 = self.t;
+        {
+            let v = std::mem::take(&mut self.v);
+            self.ev().check_thresholds(t0, &v);
+            self.v = v;
+        }
+        self.check_watches(t0);
+        self.deliver(t0 + 0.5 * dt);
+        self.t += 0.5 * dt;
+        let tmid = self.t;
+        self.setup_tree_matrix(tmid);
+        self.cable.solve();
+        if self.secondorder {
+            for ion in &mut self.ions {
+                ion.second_order_correction(self.cable.rhs());
+            }
+        }
+        let rhs = self.cable.rhs();
+        if self.secondorder {
+            for (v, x) in self.v.iter_mut().zip(rhs) {
+                *v += 2.0 * x;
+            }
+        } else {
+            for (v, x) in self.v.iter_mut().zip(rhs) {
+                *v += x;
+            }
+        }
+        if self.want_imem {
+            let area = &self.layout.area;
+            for i in 0..self.v.len() {
+                self.imem[i] = (self.sav_d[i] * rhs[i] + self.i_mem[i]) * area[i] * 0.01;
+            }
+        }
+        self.t += 0.5 * dt;
+        let t1 = self.t;
+        self.refresh_ion_cols();
+        for k in 0..self.mechs.len() {
+            let (adv, wr) = (self.mechs[k].kernels.advance_state, self.mechs[k].kernels.write_ions);
+            if adv.is_none() && wr.is_none() {
+                continue;
+            }
+            let env = self.env(t1, self.mechs[k].meta.electrode_current);
+            if let Some(f) = adv {
+                self.mechs[k].call(f, &env, &self.ion_cols);
+            }
+            if let Some(f) = wr {
+                self.mechs[k].call(f, &env, &self.ion_cols);
+            }
+        }
+        self.stimuli.after_solve(&self.v);
+        self.step_index += 1;
+        if self.step_index.is_multiple_of(self.record_every) {
+            self.sample();
+        }
+        self.deliver(t1);
+        self.take_service_error();
+    }
+
+    fn sample(&mut self) {
+        self.sample_t.push(self.t);
+        for p in &mut self.probes {
+            let x = match p.source {
+                ProbeSource::V(n) => self.v[n as usize],
+                ProbeSource::IMembrane(n) => self.imem[n as usize],
+                ProbeSource::Field { mech, field, instance } => {
+                    self.mechs[mech as usize].get(field as usize, instance as usize)
+                }
+                ProbeSource::Ion { ion, field, node } => {
+                    let s = &self.ions[ion as usize];
+                    let n = node as usize;
+                    match field {
+                        IonField::Erev => s.erev[n],
+                        IonField::ConcIn => s.conc_in[n],
+                        IonField::ConcOut => s.conc_out[n],
+                        IonField::Current => s.cur[n],
+                    }
+                }
+                ProbeSource::IClamp(k) => self.stimuli.iclamp.i[k as usize],
+                ProbeSource::Waveform(k) => self.stimuli.waveform.i[k as usize],
+                ProbeSource::Noise(k) => self.stimuli.noise.i[k as usize],
+                ProbeSource::SEClampI(k) => self.stimuli.seclamp.i[k as usize],
+                ProbeSource::SEClampVc(k) => self.stimuli.seclamp.vc[k as usize],
+            };
+            p.values.push(x);
+        }
+    }
+
+    /// Runs from `finitialize` to `tstop` (`round(tstop/dt)` steps). Stops at the first error
+    /// raised through the runtime services or at the first non-finite voltage.
+    pub fn run(&mut self) -> Result<(), RunError> {
+        self.finitialize();
+        if let Some(e) = self.error.clone() {
+            return Err(e);
+        }
+        for _ in 0..self.nsteps {
+            self.step();
+            if let Some(e) = self.error.clone() {
+                return Err(e);
+            }
+        }
+        if let Some(i) = self.v.iter().position(|v| !v.is_finite()) {
+            return Err(RunError {
+                t: self.t,
+                message: format!("the membrane potential of node {i} is not finite (numerical breakdown)"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Continues for `n` steps after `finitialize` (or a previous run).
+    pub fn advance(&mut self, n: usize) -> Result<(), RunError> {
+        for _ in 0..n {
+            self.step();
+            if let Some(e) = self.error.clone() {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Current time (ms).
+    pub fn time(&self) -> f64 {
+        self.t
+    }
+
+    /// Time step (ms).
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    /// Number of steps `run` takes.
+    pub fn steps(&self) -> usize {
+        self.nsteps
+    }
+
+    /// Node voltages (mV).
+    pub fn voltages(&self) -> &[f64] {
+        &self.v
+    }
+
+    /// Transmembrane current per node (nA), when some probe asked for it.
+    pub fn membrane_currents(&self) -> Option<&[f64]> {
+        self.want_imem.then_some(&self.imem[..])
+    }
+
+    /// The node layout (topology, areas, coefficients).
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Names of cells, sections and instances.
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+
+    /// The node at `section(x)` of a named cell.
+    pub fn node(&self, cell: &str, section: &str, x: f64) -> Option<u32> {
+        let c = *self.names.cells.get(cell)?;
+        let s = *self.names.sections[c].get(section)?;
+        Some(self.layout.node_at(c, s, x))
+    }
+
+    /// Sample times (ms).
+    pub fn sample_times(&self) -> &[f64] {
+        &self.sample_t
+    }
+
+    /// All recorded traces, in probe order.
+    pub fn traces(&self) -> Vec<Trace<'_>> {
+        self.probes
+            .iter()
+            .map(|p| Trace { name: &p.name, var: &p.var, t: &self.sample_t, values: &p.values })
+            .collect()
+    }
+
+    /// The trace of a probe by name.
+    pub fn trace(&self, name: &str) -> Option<Trace<'_>> {
+        self.traces().into_iter().find(|t| t.name == name)
+    }
+
+    /// Spikes of every recorded source.
+    pub fn spikes(&self) -> Vec<SpikeTrain<'_>> {
+        self.events()
+            .presyns
+            .iter()
+            .filter(|p| p.record)
+            .map(|p| SpikeTrain { source: &p.label, times: &p.spikes })
+            .collect()
+    }
+
+    /// The mechanisms of the simulation (id = index).
+    pub fn mechanisms(&self) -> &[MechanismInstances] {
+        &self.mechs
+    }
+
+    /// Mutable access to a mechanism's instances (e.g. to change parameters between runs).
+    pub fn mechanism_mut(&mut self, name: &str) -> Option<&mut MechanismInstances> {
+        self.mechs.iter_mut().find(|m| m.meta.name == name)
+    }
+
+    /// The ion species of the simulation.
+    pub fn ions(&self) -> &[Ion] {
+        &self.ions
+    }
+
+    /// The native stimuli (mutable, e.g. to change amplitudes between runs).
+    pub fn stimuli_mut(&mut self) -> &mut Stimuli {
+        &mut self.stimuli
+    }
+}
