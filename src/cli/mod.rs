@@ -6,6 +6,7 @@ mod dump;
 mod features;
 mod fmt;
 mod load;
+pub mod mechs;
 pub mod simulate;
 
 use clap::{Parser, Subcommand};

@@ -2,11 +2,11 @@
 //! writes one CSV per probe (`<name>.csv`, header `t_ms,<var>`) and, when any source records
 //! spikes, `spikes.csv` (`source,t_ms`). The format is documented in `docs/simulation.md`.
 
-use super::EXIT_INPUT;
+use super::{mechs, EXIT_INPUT};
 use myelin_compiler::diag::{Diagnostic, FileId, SourceMap, Span};
 use myelin_runtime::morph::Morphology;
 use myelin_runtime::spec::SimulationSpec;
-use myelin_runtime::{BuildOptions, Catalogue, Simulation};
+use myelin_runtime::{BuildOptions, Simulation};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,31 +23,24 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
+    /// .mod files or directories of .mod files to compile (JIT) in addition to Myelin's own
+    /// catalogue; a mechanism here replaces a built-in of the same name.
+    #[arg(long = "mechanisms", value_name = "PATH")]
+    pub mechanisms: Vec<PathBuf>,
 }
 
-/// The mechanisms `myelin simulate` knows.
-///
-/// This is the one place the compiler's mechanisms (JIT-compiled .mod files, built-ins) are to be
-/// registered. Until they exist it holds the Rust test mechanisms of
-/// `myelin_runtime::testing`: hh, pas, ExpSyn, Exp2Syn, NetStim, ca_leak, cadyn.
-pub fn catalogue() -> Catalogue {
-    myelin_runtime::testing::catalogue()
-}
-
-/// Loads a morphology file named in a description.
-///
-/// `.json` files hold a serialised `Morphology`. SWC and Neurolucida readers live in
-/// `myelin_runtime::morph` and are wired here once they are available.
+/// Loads a morphology file named in a description: SWC and Neurolucida ASC with NEURON's
+/// Import3d rules, or `.json` holding serialised sections.
 pub fn load_morphology(path: &Path) -> Result<Morphology, String> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "json" => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
-            serde_json::from_str(&text).map_err(|e| format!("not a morphology (line {}, column {}): {e}", e.line(), e.column()))
+            serde_json::from_str(&text)
+                .map_err(|e| format!("not a morphology (line {}, column {}): {e}", e.line(), e.column()))
         }
-        _ => Err(format!(
-            "no morphology reader for `.{ext}` files in this build (supported: .json with serialised sections)"
-        )),
+        "swc" | "asc" => myelin_runtime::morph::load(path).map_err(|e| e.to_string()),
+        _ => Err(format!("no morphology reader for `.{ext}` files (supported: .swc, .asc, .json)")),
     }
 }
 
@@ -99,8 +92,14 @@ pub fn execute(args: &Args, sources: &mut SourceMap) -> Result<String, Diagnosti
     })?;
     let base = args.spec.parent().map(Path::to_path_buf).unwrap_or_default();
     let opts = BuildOptions { base_dir: Some(&base), load_morphology: Some(&load_morphology) };
-    let catalogue = catalogue();
-    let mut sim = Simulation::build(&spec, &catalogue, &opts).map_err(|e| {
+    let mechs = mechs::load(&mechs::Sources { builtin: true, paths: args.mechanisms.clone() }).map_err(
+        |(src, d)| {
+            let text = src.render(&d);
+            Diagnostic::error("E0906", format!("mechanisms do not compile:\n{text}"))
+        },
+    )?;
+    let catalogue = &mechs.catalogue;
+    let mut sim = Simulation::build(&spec, catalogue, &opts).map_err(|e| {
         let mut d = Diagnostic::error("E0902", e.message.clone());
         if let Some(r) = myelin_runtime::json_path::locate(&text, &e.path) {
             d = d.with_primary(span(file, r), format!("in `{}`", e.path));
@@ -177,7 +176,12 @@ mod tests {
         let file = std::fs::read_to_string(repo().join("docs/examples/two_cells.json")).unwrap();
         assert_eq!(block, file, "docs/simulation.md and docs/examples/two_cells.json differ");
         let out = tmp("example");
-        let args = Args { spec: repo().join("docs/examples/two_cells.json"), out: out.clone(), quiet: true };
+        let args = Args {
+            spec: repo().join("docs/examples/two_cells.json"),
+            out: out.clone(),
+            quiet: true,
+            mechanisms: vec![],
+        };
         let mut sources = SourceMap::new();
         let summary = execute(&args, &mut sources).unwrap_or_else(|d| panic!("{}", sources.render(&[d])));
         assert!(summary.contains("2 cells"), "{summary}");
@@ -199,7 +203,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let spec = dir.join("spec.json");
         std::fs::write(&spec, text).unwrap();
-        let args = Args { spec, out: dir.join("out"), quiet: true };
+        let args = Args { spec, out: dir.join("out"), quiet: true, mechanisms: vec![] };
         let mut sources = SourceMap::new();
         let d = execute(&args, &mut sources).expect_err("the description is wrong");
         let r = sources.render(&[d]);

@@ -467,15 +467,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             gval = sym::mul(&mut self.arena, gval, s);
             ival = sym::mul(&mut self.arena, ival, s);
         }
-        let electrode = !self.m.electrode.is_empty();
+        // ELECTRODE_CURRENT mechanisms add their current as computed too: the runtime passes them
+        // a separate accumulator and enters it with NEURON's opposite sign (rhs += i, d -= g).
         let acc_i = self.arena.read(Place::CurrentSum);
         let acc_g = self.arena.read(Place::ConductanceSum);
-        let (ni, ng) = if electrode {
-            // ELECTRODE_CURRENT enters with the opposite sign (NEURON: rhs += _rhs, d -= _g).
-            (sym::sub(&mut self.arena, acc_i, ival), sym::sub(&mut self.arena, acc_g, gval))
-        } else {
-            (sym::add(&mut self.arena, acc_i, ival), sym::add(&mut self.arena, acc_g, gval))
-        };
+        let (ni, ng) = (sym::add(&mut self.arena, acc_i, ival), sym::add(&mut self.arena, acc_g, gval));
         out.push(Stmt::Assign(Place::CurrentSum, ni));
         out.push(Stmt::Assign(Place::ConductanceSum, ng));
         self.v_override = None;

@@ -1,0 +1,182 @@
+//! Where the commands get mechanisms: Myelin's own catalogue (the .mod files of `mechanisms/`,
+//! embedded in the binary) and user .mod files or directories, compiled through a compile cache
+//! keyed by the mechanism fingerprint so that an unchanged file is never compiled twice.
+
+use myelin_compiler::aot;
+use myelin_compiler::codegen::{self, jit};
+use myelin_compiler::diag::{Diagnostic, SourceMap};
+use myelin_compiler::driver;
+use myelin_compiler::mir::{self, lower::LowerOptions};
+use myelin_compiler::nmodl;
+use myelin_runtime::abi::{KernelFn, Kernels, NetReceiveFn};
+use myelin_runtime::Catalogue;
+use std::any::Any;
+use std::path::{Path, PathBuf};
+
+/// Myelin's own mechanisms, in the order NEURON registers them (NEURON's built-ins first, then
+/// the others sorted by file name as `nrnivmodl` lists them): the engine calls mechanisms in this
+/// order, which matters when one reads what another wrote in the same step.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("pas.mod", include_str!("../../mechanisms/pas.mod")),
+    ("hh.mod", include_str!("../../mechanisms/hh.mod")),
+    ("IClamp.mod", include_str!("../../mechanisms/IClamp.mod")),
+    ("SEClamp.mod", include_str!("../../mechanisms/SEClamp.mod")),
+    ("ExpSyn.mod", include_str!("../../mechanisms/ExpSyn.mod")),
+    ("Exp2Syn.mod", include_str!("../../mechanisms/Exp2Syn.mod")),
+    ("NetStim.mod", include_str!("../../mechanisms/NetStim.mod")),
+    ("CaDynamics_E2.mod", include_str!("../../mechanisms/CaDynamics_E2.mod")),
+    ("Ca_HVA.mod", include_str!("../../mechanisms/Ca_HVA.mod")),
+    ("Ca_LVAst.mod", include_str!("../../mechanisms/Ca_LVAst.mod")),
+    ("Ih.mod", include_str!("../../mechanisms/Ih.mod")),
+    ("Im.mod", include_str!("../../mechanisms/Im.mod")),
+    ("K_Pst.mod", include_str!("../../mechanisms/K_Pst.mod")),
+    ("K_Tst.mod", include_str!("../../mechanisms/K_Tst.mod")),
+    ("NaTa_t.mod", include_str!("../../mechanisms/NaTa_t.mod")),
+    ("NaTs2_t.mod", include_str!("../../mechanisms/NaTs2_t.mod")),
+    ("Nap_Et2.mod", include_str!("../../mechanisms/Nap_Et2.mod")),
+    ("SK_E2.mod", include_str!("../../mechanisms/SK_E2.mod")),
+    ("SKv3_1.mod", include_str!("../../mechanisms/SKv3_1.mod")),
+];
+
+/// Compiled mechanisms and the catalogue that refers to their code (which lives as long as this
+/// value).
+pub struct Mechanisms {
+    /// Name → metadata and kernels, in registration order.
+    pub catalogue: Catalogue,
+    _code: Vec<Box<dyn Any>>,
+}
+
+/// Where mechanisms come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// Include Myelin's own catalogue.
+    pub builtin: bool,
+    /// .mod files or directories (user mechanisms replace built-ins of the same name).
+    pub paths: Vec<PathBuf>,
+}
+
+/// The compile cache directory: `$MYELIN_CACHE_DIR` (empty disables it), else
+/// `$XDG_CACHE_HOME/myelin` or `~/.cache/myelin`.
+pub fn cache_dir() -> Option<PathBuf> {
+    match std::env::var_os("MYELIN_CACHE_DIR") {
+        Some(v) if v.is_empty() => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => std::env::var_os("XDG_CACHE_HOME")
+            .map(|x| PathBuf::from(x).join("myelin"))
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/myelin"))),
+    }
+}
+
+/// Lowers every mechanism the sources name. Diagnostics of all files are collected; the result is
+/// Err when any file has errors.
+pub fn lower_all(src: &Sources, sources: &mut SourceMap) -> Result<Vec<mir::Mechanism>, Vec<Diagnostic>> {
+    let mut out: Vec<mir::Mechanism> = Vec::new();
+    let mut diags = Vec::new();
+    let mut failed = false;
+    if src.builtin {
+        for (name, text) in BUILTIN {
+            let id = sources.add(Path::new(&format!("<builtin>/{name}")), text.to_string());
+            let parsed = nmodl::parse_source(sources, id, &[], 0);
+            let stem = name.trim_end_matches(".mod");
+            let l = driver::lower_module(&parsed.module, stem, parsed.diagnostics, LowerOptions::default());
+            failed |= l.diagnostics.iter().any(Diagnostic::is_error);
+            diags.extend(l.diagnostics.into_iter().filter(Diagnostic::is_error));
+            out.extend(l.mir);
+        }
+    }
+    let files = super::build::mod_files(&src.paths).map_err(|e| vec![Diagnostic::error("E0905", e)])?;
+    let include = super::load::include_path();
+    for f in &files {
+        match driver::lower_file(sources, f, &include, LowerOptions::default()) {
+            Ok(l) => {
+                failed |= l.diagnostics.iter().any(Diagnostic::is_error);
+                diags.extend(l.diagnostics);
+                if let Some(m) = l.mir {
+                    // A user mechanism replaces a built-in of the same name.
+                    out.retain(|x| x.meta.name != m.meta.name);
+                    out.push(m);
+                }
+            }
+            Err(e) => {
+                failed = true;
+                diags.push(Diagnostic::error("E0905", format!("cannot read {}: {e}", f.display())));
+            }
+        }
+    }
+    if failed {
+        Err(diags)
+    } else {
+        Ok(out)
+    }
+}
+
+/// Compiles (or loads from the cache) every mechanism and registers it.
+pub fn compile(mechs: Vec<mir::Mechanism>) -> Result<Mechanisms, String> {
+    let mut catalogue = Catalogue::new();
+    let mut code: Vec<Box<dyn Any>> = Vec::new();
+    let cache = cache_dir();
+    for m in mechs {
+        let (meta, kernels, keep) = match cache.as_deref().and_then(|d| cached(&m, d).ok()) {
+            Some(x) => x,
+            None => {
+                let j = jit::compile(&m).map_err(|e| format!("{}: {e}", m.meta.name))?;
+                let (meta, kernels) = (j.meta.clone(), j.kernels);
+                (meta, kernels, Box::new(j) as Box<dyn Any>)
+            }
+        };
+        catalogue.register(meta, kernels)?;
+        code.push(keep);
+    }
+    Ok(Mechanisms { catalogue, _code: code })
+}
+
+/// Loads a mechanism's object from the cache, compiling and storing it first if needed.
+fn cached(
+    m: &mir::Mechanism,
+    dir: &Path,
+) -> Result<(myelin_runtime::abi::MechanismMeta, Kernels, Box<dyn Any>), String> {
+    let fp = aot::fingerprint(m);
+    let path = dir.join(format!("{fp}.o"));
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(_) => {
+            let (bytes, _) = codegen::object::compile(&[m], &m.meta.name).map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            let tmp = dir.join(format!("{fp}.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, &bytes).map_err(|e| e.to_string())?;
+            std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
+            bytes
+        }
+    };
+    let obj = codegen::load::load(&bytes).map_err(|e| e.to_string())?;
+    let prefix = format!("{}_0", jit::sanitize(&m.meta.name));
+    let sym = |e: &str| obj.symbol(&codegen::symbol(&prefix, e));
+    // SAFETY: symbols defined by our code generator with these signatures.
+    let k = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, KernelFn>(p) });
+    let ev = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, NetReceiveFn>(p) });
+    let kernels = Kernels {
+        init: k("init"),
+        compute_currents: k("compute_currents"),
+        advance_state: k("advance_state"),
+        write_ions: None,
+        net_receive: ev("net_receive"),
+        net_receive_init: ev("net_receive_init"),
+        post_event: k("post_event"),
+    };
+    if kernels.init.is_none() {
+        return Err("stale cache entry".into());
+    }
+    let mut meta = m.meta.clone();
+    meta.fingerprint = fp;
+    Ok((meta, kernels, Box::new(obj)))
+}
+
+/// Lowers and compiles; diagnostics are printed with `sources` on failure.
+pub fn load(src: &Sources) -> Result<Mechanisms, (SourceMap, Vec<Diagnostic>)> {
+    let mut sources = SourceMap::new();
+    let mechs = match lower_all(src, &mut sources) {
+        Ok(m) => m,
+        Err(d) => return Err((sources, d)),
+    };
+    compile(mechs).map_err(|e| (SourceMap::new(), vec![Diagnostic::error("E0906", e)]))
+}
