@@ -1,7 +1,7 @@
 //! `myelin check`: checks .mod files and reports every problem found.
 
 use super::{load, EXIT_INPUT};
-use myelin_compiler::diag::SourceMap;
+use myelin_compiler::diag::{FileId, SourceMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,7 +19,8 @@ pub fn run(args: Args) -> ExitCode {
     for f in &args.files {
         let mut sources = SourceMap::new();
         match load::parse_mod(&mut sources, f) {
-            Ok((_module, diags)) => {
+            Ok((module, mut diags)) => {
+                myelin_compiler::units::check_module(&module, FileId(0), &mut diags);
                 sources.emit_stderr(&diags);
                 failed |= diags.iter().any(|d| d.is_error());
             }

@@ -241,7 +241,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // Extent of the offending token for the label.
     let rest = &slice[pos.min(slice.len())..];
     let tok_len = token_len(rest);
-    let found = if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
+    let found =
+        if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
@@ -254,7 +255,11 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     }
     let span = Span::new(file, base + pos, base + pos + tok_len.max(if rest.is_empty() { 0 } else { 1 }));
     let (code, msg, hint) = if rest.starts_with(';') {
-        ("E0010", "`;` is not allowed in NMODL".to_string(), Some("NMODL statements need no separator: remove the `;`"))
+        (
+            "E0010",
+            "`;` is not allowed in NMODL".to_string(),
+            Some("NMODL statements need no separator: remove the `;`"),
+        )
     } else if rest.starts_with('}') && !rest.is_empty() && pos > 0 && expected.contains(&"an expression") {
         ("E0011", "expression is incomplete".to_string(), None)
     } else {
@@ -309,7 +314,8 @@ type BResult<T> = Result<T, Diagnostic>;
 impl Builder {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let end = s.start() + content_len(s.as_str());
+        Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -442,7 +448,10 @@ impl Builder {
             Rule::breakpoint_block => {
                 if first_text.starts_with("EQUATION") {
                     return Err(Diagnostic::error("E0013", "EQUATION blocks are not accepted by NEURON")
-                        .with_primary(Span::new(self.file, span.start as usize, span.start as usize + 8), "here")
+                        .with_primary(
+                            Span::new(self.file, span.start as usize, span.start as usize + 8),
+                            "here",
+                        )
                         .with_hint("write BREAKPOINT instead of EQUATION"));
                 }
                 ItemKind::Breakpoint(self.block(inner.next().expect("block"))?)
@@ -746,7 +755,16 @@ impl Builder {
         }
         let to = nums.pop().expect("to");
         let from = nums.pop().expect("from");
-        Ok(IndepDecl { sweep, name: name.expect("name"), from, to, with: with.expect("with"), start, units, span })
+        Ok(IndepDecl {
+            sweep,
+            name: name.expect("name"),
+            from,
+            to,
+            with: with.expect("with"),
+            start,
+            units,
+            span,
+        })
     }
 
     fn block(&self, p: Pair<Rule>) -> BResult<Block> {
@@ -1083,6 +1101,66 @@ impl Builder {
         };
         Ok(Expr { kind, span })
     }
+}
+
+/// Length of `text` without trailing whitespace and comments. Pest's implicit whitespace leaves
+/// them at the end of a pair whose rule ends with an optional part that did not match (`v` in
+/// `x = v : note` would otherwise span the comment and the newline).
+fn content_len(text: &str) -> usize {
+    let b = text.as_bytes();
+    let last_line = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    let clean_end = b.last().is_some_and(|c| !c.is_ascii_whitespace());
+    if clean_end && !last_line.contains([':', '?']) && !text.contains("ENDCOMMENT") {
+        return b.len();
+    }
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let (mut i, mut last) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' => i += 1,
+            b':' | b'?' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += 1;
+                }
+                i = (i + 1).min(b.len());
+                last = i;
+            }
+            b'C' if text[i..].starts_with("COMMENT")
+                && (i == 0 || !ident(b[i - 1]))
+                && !b.get(i + 7).is_some_and(|&c| ident(c)) =>
+            {
+                // A COMMENT block as trivia: up to the end of its ENDCOMMENT line.
+                let mut j = i + 7;
+                loop {
+                    while j < b.len() && b[j] != b'\n' && b[j] != b'\r' {
+                        j += 1;
+                    }
+                    while j < b.len() && (b[j] == b'\n' || b[j] == b'\r') {
+                        j += 1;
+                    }
+                    let rest = text[j..].trim_start_matches([' ', '\t', '\x0C']);
+                    if j >= b.len() || rest.starts_with("ENDCOMMENT") {
+                        break;
+                    }
+                }
+                while j < b.len() && b[j] != b'\n' && b[j] != b'\r' {
+                    j += 1;
+                }
+                i = j;
+            }
+            _ => {
+                i += 1;
+                last = i;
+            }
+        }
+    }
+    last
 }
 
 fn binop(r: Rule) -> Option<BinOp> {

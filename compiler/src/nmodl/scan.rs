@@ -188,9 +188,7 @@ impl<'a> Cursor<'a> {
                 return Some(body_end);
             }
             self.skip_line();
-            if self.peek().is_none() {
-                return None;
-            }
+            self.peek()?;
         }
     }
 }
@@ -286,7 +284,7 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                 let cut_inside = depth > 0
                     && c.at_line_start(start)
                     && BLOCK_ONLY_KEYWORDS.contains(&word.as_str())
-                    && !(word == "INITIAL")
+                    && word != "INITIAL"
                     && looks_like_block_start(&c, start + word.len(), &word);
                 if word == "COMMENT" || word == "VERBATIM" {
                     let end_word = if word == "COMMENT" { "ENDCOMMENT" } else { "ENDVERBATIM" };
@@ -301,7 +299,11 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                         Some(body_end) => {
                             if depth == 0 {
                                 if let Some((s, kw)) = cur.take() {
-                                    out.items.push(RawItem::Code { start: s, end: trim_end(text, start), keyword: kw });
+                                    out.items.push(RawItem::Code {
+                                        start: s,
+                                        end: trim_end(text, start),
+                                        keyword: kw,
+                                    });
                                 }
                                 flush_garbage(&mut out, &mut garbage_start, start);
                                 let body = trim_newlines(&text[body_start..body_end]);
@@ -317,9 +319,7 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                             out.diagnostics.push(
                                 Diagnostic::error("E0004", format!("unterminated {word} block"))
                                     .with_primary(Span::new(file, start, start + word.len()), "opened here")
-                                    .with_hint(format!(
-                                        "end it with a line whose first word is {end_word}"
-                                    )),
+                                    .with_hint(format!("end it with a line whose first word is {end_word}")),
                             );
                             c.pos = n;
                         }
@@ -342,13 +342,16 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                         if let Some((s, kw)) = cur.take() {
                             let open = open_braces.first().copied().unwrap_or(s);
                             out.diagnostics.push(
-                                Diagnostic::error("E0005", format!("missing `}}`: the {kw} block is not closed"))
-                                    .with_primary(Span::new(file, open, open + 1), "this `{` is never closed")
-                                    .with_secondary(
-                                        Span::new(file, start, start + word.len()),
-                                        "the next block starts here",
-                                    )
-                                    .with_hint("add the missing `}` before the next block"),
+                                Diagnostic::error(
+                                    "E0005",
+                                    format!("missing `}}`: the {kw} block is not closed"),
+                                )
+                                .with_primary(Span::new(file, open, open + 1), "this `{` is never closed")
+                                .with_secondary(
+                                    Span::new(file, start, start + word.len()),
+                                    "the next block starts here",
+                                )
+                                .with_hint("add the missing `}` before the next block"),
                             );
                             // The broken item is not parsed again: its error is this one.
                             let _ = s;
@@ -437,6 +440,7 @@ fn trim_end(text: &str, end: usize) -> usize {
 }
 
 fn trim_newlines(s: &str) -> &str {
-    let s = s.strip_prefix("\r\n").or_else(|| s.strip_prefix('\n')).or_else(|| s.strip_prefix('\r')).unwrap_or(s);
+    let s =
+        s.strip_prefix("\r\n").or_else(|| s.strip_prefix('\n')).or_else(|| s.strip_prefix('\r')).unwrap_or(s);
     s.strip_suffix("\r\n").or_else(|| s.strip_suffix('\n')).or_else(|| s.strip_suffix('\r')).unwrap_or(s)
 }
