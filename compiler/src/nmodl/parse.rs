@@ -123,7 +123,15 @@ fn load_include(
         candidates.push(dir.join(path));
     }
     candidates.extend(include_path.iter().map(|d| d.join(path)));
-    let found = candidates.iter().find(|p| p.is_file())?.clone();
+    let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+        diags.push(
+            Diagnostic::error("E0006", format!("cannot find included file \"{path}\""))
+                .with_primary(span, "included here")
+                .with_note("searched the current directory, the directory of this file and $MODL_INCLUDES")
+                .with_hint("check the name, or add its directory to MODL_INCLUDES"),
+        );
+        return None;
+    };
     let bytes = match std::fs::read(&found) {
         Ok(b) => b,
         Err(e) => {
@@ -241,8 +249,7 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // Extent of the offending token for the label.
     let rest = &slice[pos.min(slice.len())..];
     let tok_len = token_len(rest);
-    let found =
-        if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
+    let found = if rest.is_empty() { "end of block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
@@ -254,6 +261,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         }
     }
     let span = Span::new(file, base + pos, base + pos + tok_len.max(if rest.is_empty() { 0 } else { 1 }));
+    let only_end =
+        matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives == &[Rule::EOI]);
     let (code, msg, hint) = if rest.starts_with(';') {
         (
             "E0010",
@@ -262,6 +271,16 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         )
     } else if rest.starts_with('}') && !rest.is_empty() && pos > 0 && expected.contains(&"an expression") {
         ("E0011", "expression is incomplete".to_string(), None)
+    } else if only_end {
+        // The item is complete and more text follows it: stray text at top level.
+        (
+            "E0002",
+            format!("unexpected {found} at top level"),
+            Some(
+                "top level holds blocks such as NEURON { }, PARAMETER { }, BREAKPOINT { }; \
+                 statements go inside a block",
+            ),
+        )
     } else {
         let exp = match expected.len() {
             0 => String::new(),
@@ -275,8 +294,15 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         ("E0001", format!("syntax error: unexpected {found}{exp}"), None)
     };
     let mut d = Diagnostic::error(code, msg).with_primary(span, "unexpected here");
+    let before = &slice[..pos.min(slice.len())];
     if let Some(h) = hint {
         d = d.with_hint(h);
+    } else if before.matches('(').count() > before.matches(')').count()
+        && (rest.is_empty() || rest.starts_with('}'))
+    {
+        d = d.with_hint("a `(` before this point is not closed");
+    } else if rest.starts_with('(') && expected.contains(&"units in parentheses") {
+        d = d.with_hint("units are written in parentheses closed on the same line, e.g. `(mV)`");
     } else if is_reserved_word(&rest[..tok_len]) {
         d = d.with_hint(format!(
             "`{}` is a reserved word in NMODL and cannot be used as a name",
