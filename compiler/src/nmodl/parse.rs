@@ -303,6 +303,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         d = d.with_hint("a `(` before this point is not closed");
     } else if rest.starts_with('(') && expected.contains(&"units in parentheses") {
         d = d.with_hint("units are written in parentheses closed on the same line, e.g. `(mV)`");
+    } else if let Some(h) = keyword_hint(before, &rest[..tok_len]) {
+        d = d.with_hint(h);
     } else if is_reserved_word(&rest[..tok_len]) {
         d = d.with_hint(format!(
             "`{}` is a reserved word in NMODL and cannot be used as a name",
@@ -310,6 +312,22 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         ));
     }
     d
+}
+
+/// Hints for keywords met where they cannot be: misplaced clauses and control flow.
+fn keyword_hint(before: &str, word: &str) -> Option<String> {
+    let in_useion = before.rfind("USEION").is_some_and(|u| {
+        let tail = &before[u..];
+        !tail.contains(['\n', '\r']) && tail.contains("WRITE")
+    });
+    Some(match word {
+        "READ" if in_useion => "in USEION, READ must come before WRITE: `USEION k READ ek WRITE ik`".into(),
+        "if" | "IF" | "while" | "WHILE" => {
+            format!("the condition goes in parentheses: `{word} (a > 0) {{ … }}`")
+        }
+        "else" | "ELSE" => "`else` must follow the closing `}` of an `if (…) { … }`".into(),
+        _ => return None,
+    })
 }
 
 fn token_len(rest: &str) -> usize {

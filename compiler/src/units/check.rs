@@ -169,6 +169,7 @@ fn neuron_spelling(name: &str) -> Option<String> {
     const BASES: &[(&str, &str)] = &[
         ("V", "volt"),
         ("A", "amp"),
+        ("C", "coulomb"),
         ("S", "siemens"),
         ("F", "farad"),
         ("m", "meter"),

@@ -46,7 +46,8 @@ pub fn closest_unit(name: &str, table: &UnitTable) -> Option<String> {
         return Some((*s).to_string());
     }
     // Distances are doubled so that a change of letter case alone can cost half an edit.
-    let limit = 2 * (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    let limit = if len <= 1 { 1 } else { 2 * (len / 3).max(1) };
     let mut best: Option<(usize, String)> = None;
     for c in candidates(table) {
         if c == name {
