@@ -85,10 +85,9 @@ impl Printer {
 
     fn raw_block(&mut self, keyword: &str, end: &str, text: &str) {
         self.line(keyword);
-        for l in text.lines() {
-            self.out.push_str(l);
-            self.out.push('\n');
-        }
+        // Verbatim, including trailing empty lines (`lines()` would drop the last one).
+        self.out.push_str(text);
+        self.out.push('\n');
         self.line(end);
     }
 
@@ -173,7 +172,14 @@ impl Printer {
                     if d.sweep {
                         s.push_str("SWEEP ");
                     }
-                    let _ = write!(s, "{} FROM {} TO {} WITH {}", d.name.name, signed(&d.from), signed(&d.to), d.with.text);
+                    let _ = write!(
+                        s,
+                        "{} FROM {} TO {} WITH {}",
+                        d.name.name,
+                        signed(&d.from),
+                        signed(&d.to),
+                        d.with.text
+                    );
                     if let Some(st) = &d.start {
                         let _ = write!(s, " START {}", signed(st));
                     }
@@ -185,7 +191,9 @@ impl Printer {
             }
             ItemKind::Initial(b) => self.block_item("INITIAL", b),
             ItemKind::Breakpoint(b) => self.block_item("BREAKPOINT", b),
-            ItemKind::Derivative { name, body } => self.block_item(&format!("DERIVATIVE {}", name.name), body),
+            ItemKind::Derivative { name, body } => {
+                self.block_item(&format!("DERIVATIVE {}", name.name), body)
+            }
             ItemKind::Discrete { name, body } => self.block_item(&format!("DISCRETE {}", name.name), body),
             ItemKind::Kinetic { name, solvefor, body } => {
                 self.block_item(&format!("KINETIC {}{}", name.name, solvefor_text(solvefor)), body)
@@ -438,13 +446,7 @@ fn locals(v: &[LocalVar]) -> String {
 
 fn react(v: &[ReactTerm]) -> String {
     v.iter()
-        .map(|t| {
-            if t.coef_written {
-                format!("{} {}", t.coef, lvalue(&t.var))
-            } else {
-                lvalue(&t.var)
-            }
-        })
+        .map(|t| if t.coef_written { format!("{} {}", t.coef, lvalue(&t.var)) } else { lvalue(&t.var) })
         .collect::<Vec<_>>()
         .join(" + ")
 }
