@@ -282,7 +282,7 @@ fn include_searches_the_file_directory_then_the_include_path() {
     let main = dir.join("main.mod");
     std::fs::write(&main, "NEURON { SUFFIX inc }\nINCLUDE \"local.inc\"\nINCLUDE \"shared.inc\"\n").unwrap();
     let mut sources = SourceMap::new();
-    let (_, parsed) = nmodl::parse_file(&mut sources, &main, &[lib.clone()]).unwrap();
+    let (_, parsed) = nmodl::parse_file(&mut sources, &main, std::slice::from_ref(&lib)).unwrap();
     assert!(parsed.diagnostics.is_empty(), "{}", sources.render(&parsed.diagnostics));
     insta::assert_snapshot!("include_search_path", dump_module(&parsed.module));
     // Without the include path the second file is not found, and that is an error at its line.
