@@ -13,6 +13,9 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
+/// Diagnostics shown per file at most.
+const MAX_SHOWN: usize = 100;
+
 /// Runs `myelin check`: exit 0 when every file is valid, 1 when any has errors.
 pub fn run(args: Args) -> ExitCode {
     let mut failed = false;
@@ -21,8 +24,12 @@ pub fn run(args: Args) -> ExitCode {
         match load::parse_mod(&mut sources, f) {
             Ok((module, mut diags)) => {
                 myelin_compiler::units::check_module(&module, FileId(0), &mut diags);
-                sources.emit_stderr(&diags);
                 failed |= diags.iter().any(|d| d.is_error());
+                // A flood of diagnostics (a corrupt file) helps nobody and renders slowly.
+                sources.emit_stderr(&diags[..diags.len().min(MAX_SHOWN)]);
+                if diags.len() > MAX_SHOWN {
+                    eprintln!("{}: {} more diagnostics not shown", f.display(), diags.len() - MAX_SHOWN);
+                }
             }
             Err(msg) => {
                 eprintln!("{msg}");

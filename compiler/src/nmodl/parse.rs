@@ -6,6 +6,7 @@ use super::scan::{self, RawItem};
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 mod grammar {
@@ -69,9 +70,14 @@ pub fn parse_source(sources: &mut SourceMap, file: FileId, include_path: &[PathB
             }
             RawItem::Code { start, end, .. } => {
                 let slice = &text[start..end];
+                // Deep nesting would exhaust the stack of the recursive-descent parser.
+                if let Some(at) = nesting_overflow(slice) {
+                    out.diagnostics.push(too_deep(Span::new(file, start + at, start + at + 1)));
+                    continue;
+                }
                 match NmodlGrammar::parse(Rule::item, slice) {
                     Ok(mut pairs) => {
-                        let b = Builder { file, base: start };
+                        let b = Builder { file, base: start, depth: Cell::new(0) };
                         if let Some(pair) = pairs.next() {
                             match b.item(pair) {
                                 Ok(mut item) => {
@@ -351,6 +357,57 @@ pub fn is_reserved_word(word: &str) -> bool {
 struct Builder {
     file: FileId,
     base: usize,
+    /// Recursion depth inside the expression being built (bounded, see [`MAX_EXPR_DEPTH`]).
+    depth: Cell<u32>,
+}
+
+/// Deepest bracket nesting (`(`, `[`, `{` together) accepted in an item; real files stay far
+/// below (about 10), and the recursive-descent parser needs stack for every level.
+const MAX_NESTING: usize = 64;
+
+/// Deepest expression tree accepted. Every later pass walks trees recursively; a bound keeps
+/// them safe on small thread stacks whatever the input.
+const MAX_EXPR_DEPTH: u32 = 256;
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error("E0015", "nesting is too deep")
+        .with_primary(span, "too deep here")
+        .with_note(format!(
+            "Myelin accepts up to {MAX_NESTING} nested brackets and expressions {MAX_EXPR_DEPTH} operations deep"
+        ))
+        .with_hint("split the expression with LOCAL variables")
+}
+
+/// Offset where bracket nesting first exceeds [`MAX_NESTING`] (comments and strings skipped).
+fn nesting_overflow(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b':' | b'?' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 type BResult<T> = Result<T, Diagnostic>;
@@ -920,7 +977,7 @@ impl Builder {
                 let ion = inner.next().map(|i| self.ident(i));
                 StmtKind::Conductance { name, ion }
             }
-            Rule::if_stmt => self.if_kind(inner)?,
+            Rule::if_stmt => self.if_kind(inner, span.end as usize)?,
             Rule::while_stmt => {
                 let mut inner = inner.filter(|c| c.as_rule() != Rule::kw_while);
                 let cond = self.expr(inner.next().expect("cond"))?;
@@ -1036,23 +1093,38 @@ impl Builder {
         Ok(Stmt { kind, span })
     }
 
-    fn if_kind(&self, inner: pest::iterators::Pairs<Rule>) -> BResult<StmtKind> {
+    /// `if (c) {…} else if (c2) {…} … else {…}`: the flat chain of the grammar becomes nested
+    /// `If` statements, each `else if` spanning from its `if` to the end of the chain.
+    fn if_kind(&self, inner: pest::iterators::Pairs<Rule>, chain_end: usize) -> BResult<StmtKind> {
         let mut inner = inner.filter(|c| c.as_rule() != Rule::kw_if);
         let cond = self.expr(inner.next().expect("cond"))?;
         let then = self.block(inner.next().expect("then"))?;
-        let els = match inner.next() {
-            Some(e) => {
-                let c = e.into_inner().find(|c| c.as_rule() != Rule::kw_else).expect("else body");
-                let cspan = self.span(&c);
-                match c.as_rule() {
-                    Rule::if_stmt => {
-                        Some(Box::new(Stmt { kind: self.if_kind(c.into_inner())?, span: cspan }))
+        let mut else_ifs = Vec::new();
+        let mut els = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::else_if => {
+                    if else_ifs.len() as u32 >= MAX_EXPR_DEPTH {
+                        return Err(too_deep(self.span(&part)));
                     }
-                    _ => Some(Box::new(Stmt { kind: StmtKind::Block(self.block(c)?), span: cspan })),
+                    let mut it = part.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_else));
+                    let kw = it.next().expect("if");
+                    let start = self.base + kw.as_span().start();
+                    let c = self.expr(it.next().expect("cond"))?;
+                    let b = self.block(it.next().expect("block"))?;
+                    else_ifs.push((start, c, b));
+                }
+                _ => {
+                    let c = part.into_inner().find(|c| c.as_rule() != Rule::kw_else).expect("else body");
+                    let cspan = self.span(&c);
+                    els = Some(Box::new(Stmt { kind: StmtKind::Block(self.block(c)?), span: cspan }));
                 }
             }
-            None => None,
-        };
+        }
+        for (start, cond, then) in else_ifs.into_iter().rev() {
+            let span = Span::new(self.file, start, chain_end);
+            els = Some(Box::new(Stmt { kind: StmtKind::If { cond, then, els }, span }));
+        }
         Ok(StmtKind::If { cond, then, els })
     }
 
@@ -1075,13 +1147,42 @@ impl Builder {
 
     /// Precedence climbing over the flat `prefix* primary (infix prefix* primary)*` sequence.
     fn expr(&self, p: Pair<Rule>) -> BResult<Expr> {
+        let span = self.span(&p);
         let toks: Vec<Pair<Rule>> = p.into_inner().collect();
         let mut pos = 0;
-        self.climb(&toks, &mut pos, 0)
+        let e = self.climb(&toks, &mut pos, 0)?;
+        // Left-associative chains are built by a loop, so their depth is only known here.
+        if depth_of(&e) > MAX_EXPR_DEPTH {
+            return Err(too_deep(span));
+        }
+        Ok(e)
+    }
+
+    /// Counts one level of recursion; fails beyond the bound (before the stack is at risk).
+    fn enter(&self, at: &Pair<Rule>) -> BResult<()> {
+        let d = self.depth.get() + 1;
+        if d > 4 * MAX_EXPR_DEPTH {
+            return Err(too_deep(self.span(at)));
+        }
+        self.depth.set(d);
+        Ok(())
+    }
+
+    fn leave(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
     }
 
     fn climb(&self, toks: &[Pair<Rule>], pos: &mut usize, min_prec: u8) -> BResult<Expr> {
+        let Some(first) = toks.get(*pos) else { unreachable!("grammar: an expression has an operand here") };
+        self.enter(first)?;
+        let r = self.climb_inner(toks, pos, min_prec);
+        self.leave();
+        r
+    }
+
+    fn climb_inner(&self, toks: &[Pair<Rule>], pos: &mut usize, min_prec: u8) -> BResult<Expr> {
         let mut lhs = self.unary(toks, pos)?;
+        let mut chain = 0;
         while *pos < toks.len() {
             let op = match binop(toks[*pos].as_rule()) {
                 Some(op) => op,
@@ -1096,6 +1197,10 @@ impl Builder {
             let next_min = if op == BinOp::Pow { prec } else { prec + 1 };
             let rhs = self.climb(toks, pos, next_min)?;
             let span = lhs.span.to(rhs.span);
+            chain += 1;
+            if chain > MAX_EXPR_DEPTH {
+                return Err(too_deep(span));
+            }
             lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
         }
         Ok(lhs)
@@ -1205,6 +1310,30 @@ fn content_len(text: &str) -> usize {
         }
     }
     last
+}
+
+/// Depth of an expression tree, without recursion (the tree may be deep).
+fn depth_of(e: &Expr) -> u32 {
+    let mut max = 0;
+    let mut stack = vec![(e, 1u32)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.kind {
+            ExprKind::Num { .. } | ExprKind::Str(_) => {}
+            ExprKind::Var(lv) => {
+                if let Some(i) = &lv.index {
+                    stack.push((i, d + 1));
+                }
+            }
+            ExprKind::Call(c) => stack.extend(c.args.iter().map(|a| (a, d + 1))),
+            ExprKind::Int(x) | ExprKind::Paren(x) | ExprKind::Unary(_, x) => stack.push((x, d + 1)),
+            ExprKind::Binary(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+        }
+    }
+    max
 }
 
 fn binop(r: Rule) -> Option<BinOp> {

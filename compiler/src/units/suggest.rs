@@ -42,6 +42,9 @@ fn candidates(table: &UnitTable) -> Vec<String> {
 
 /// The closest known unit name to `name`, if one is close enough to be a plausible typo.
 pub fn closest_unit(name: &str, table: &UnitTable) -> Option<String> {
+    if name.len() > 40 {
+        return None;
+    }
     if let Some((_, s)) = KNOWN_MISTAKES.iter().find(|(m, _)| *m == name) {
         return Some((*s).to_string());
     }
@@ -68,6 +71,9 @@ pub fn closest_unit(name: &str, table: &UnitTable) -> Option<String> {
 /// A known spelling that differs from `name` only in letter case (`mv` → `mV`), choosing the
 /// one with the fewest case changes; None when there is none or the choice is ambiguous.
 pub fn case_variant(name: &str, table: &UnitTable) -> Option<String> {
+    if name.len() > 40 {
+        return None;
+    }
     let lower = name.to_lowercase();
     let mut best: Option<(usize, String)> = None;
     let mut tie = false;

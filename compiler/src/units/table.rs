@@ -13,6 +13,9 @@ use super::{Unit, UnitError, UnitErrorKind};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+/// Longest unit name looked up (longer ones are unknown).
+const MAX_NAME: usize = 64;
+
 /// Which lookup rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rules {
@@ -97,6 +100,10 @@ impl UnitTable {
 
     /// The factor and dimension of one name (`q->factor * e` in NEURON's terms), or None.
     pub(crate) fn lookup_name(&self, name: &str, rules: Rules) -> Option<(f64, Dim)> {
+        // No unit name is this long; stripping prefixes one letter at a time would be slow.
+        if name.len() > MAX_NAME {
+            return None;
+        }
         if let Some(found) = self.lookup_with(name, Rules::Neuron) {
             return Some(found);
         }
