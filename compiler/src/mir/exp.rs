@@ -8,11 +8,11 @@
 //! operations (fused multiply-adds included), so they agree bit for bit.
 
 /// ln 2, high part (Cody–Waite split).
-pub const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+pub const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 /// ln 2, low part.
-pub const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+pub const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// 1 / ln 2.
-pub const INV_LN2: f64 = 1.442_695_040_888_963_4;
+pub const INV_LN2: f64 = std::f64::consts::LOG2_E;
 /// 1.5·2⁵²: adding it rounds to the nearest integer and leaves the integer in the low bits.
 pub const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
