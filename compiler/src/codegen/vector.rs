@@ -311,11 +311,19 @@ impl<M: Module> Emitter<'_, '_, M> {
         let l2l = self.fconst(LN2_LO);
         let hi = self.b.ins().fma(nk, l2h, xc);
         let r = self.b.ins().fma(nk, l2l, hi);
-        let mut p = self.fconst(COEFFS[13]);
-        for k in (0..13).rev() {
-            let ck = self.fconst(COEFFS[k]);
-            p = self.b.ins().fma(p, r, ck);
-        }
+        // Estrin's scheme, exactly as `mir::exp::poly`.
+        let c: Vec<Value> = COEFFS.iter().map(|k| self.fconst(*k)).collect();
+        let r2 = self.b.ins().fmul(r, r);
+        let r4 = self.b.ins().fmul(r2, r2);
+        let r8 = self.b.ins().fmul(r4, r4);
+        let a: Vec<Value> = (0..6).map(|j| self.b.ins().fma(c[2 * j + 3], r, c[2 * j + 2])).collect();
+        let b0 = self.b.ins().fma(a[1], r2, a[0]);
+        let b1 = self.b.ins().fma(a[3], r2, a[2]);
+        let b2 = self.b.ins().fma(a[5], r2, a[4]);
+        let d0 = self.b.ins().fma(b1, r4, b0);
+        let tail = self.b.ins().fma(b2, r8, d0);
+        let q = self.b.ins().fma(r2, tail, r);
+        let p = self.b.ins().fadd(q, c[0]);
         let le = MemFlagsData::new().with_endianness(Endianness::Little);
         let tb = if self.lanes == 2 {
             self.b.ins().bitcast(ity, le, t)

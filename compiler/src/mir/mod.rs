@@ -246,11 +246,11 @@ impl MathFn {
     }
 }
 
-/// NEURON's `hoc_Exp`: exactly 0 for x < -700, exp(700) for x > 700, else the C library's
-/// exp(x) — bit-identical to NEURON. (The code generator can use the inline [`exp::exp`]
-/// instead, within 1 ulp.)
+/// NEURON's `hoc_Exp`: exactly 0 for x < -700, exp(700) for x > 700, else exp(x) — Myelin's
+/// inline exponential ([`exp::exp`], within 1 ulp of the C library's), which generated code uses
+/// by default. (`CodegenOptions::libm_exp` selects the C library's, bit-identical to NEURON.)
 pub fn neuron_exp(x: f64) -> f64 {
-    exp::exp_libm(x)
+    exp::exp(x)
 }
 
 /// The error function (the `libm` crate's port of the C library's implementation).
