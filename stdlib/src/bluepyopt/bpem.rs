@@ -97,7 +97,12 @@ fn read_distribution(name: &str, n: &Node<'_>, fun_key: &str) -> Result<Distribu
         Some(x) => x.f64()?,
         None => 0.5,
     };
-    Ok(Distribution { name: name.to_string(), function: n.req(fun_key)?.str()?.to_string(), parameters, soma_ref_location })
+    Ok(Distribution {
+        name: name.to_string(),
+        function: n.req(fun_key)?.str()?.to_string(),
+        parameters,
+        soma_ref_location,
+    })
 }
 
 fn distribution(
@@ -243,7 +248,10 @@ mod tests {
               "somadend": [{"name": "gIhbar_Ih", "val": [0, 2e-4], "dist": "decay"}]}}"#);
         let c = read(&d).unwrap();
         let names: Vec<_> = c.parameters.iter().map(|p| p.name.as_str()).collect();
-        assert_eq!(names, ["celsius.global", "constant.distribution_decay", "g_pas.all", "Ra.all", "gIhbar_Ih.somadend"]);
+        assert_eq!(
+            names,
+            ["celsius.global", "constant.distribution_decay", "g_pas.all", "Ra.all", "gIhbar_Ih.somadend"]
+        );
         assert_eq!(c.parameters[1].kind, ParamKind::DistributionMeta { distribution: "decay".into() });
         assert_eq!(c.parameters[2].kind, ParamKind::Range { mechanism: Some("pas".into()) });
         assert_eq!(c.parameters[3].kind, ParamKind::Section);
@@ -272,7 +280,8 @@ mod tests {
         let e = read(&doc(r#"{"mechanisms": {"all": {"mech": ["pas"]}}, "parameters": {"all": [{"name": "g_pas", "val": 1, "dist": "nope"}]}}"#))
             .unwrap_err();
         assert_eq!(e.path, "parameters.all[0].dist");
-        let e = read(&doc(r#"{"mechanisms": {"sommatic": {"mech": ["pas"]}}, "parameters": {}}"#)).unwrap_err();
+        let e =
+            read(&doc(r#"{"mechanisms": {"sommatic": {"mech": ["pas"]}}, "parameters": {}}"#)).unwrap_err();
         assert_eq!(e.path, "mechanisms.sommatic");
     }
 }

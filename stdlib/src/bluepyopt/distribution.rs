@@ -67,7 +67,8 @@ mod tests {
 
     #[test]
     fn meta_parameters_powers_and_signs() {
-        let e = to_expression("math.exp({distance}*{constant})*{value}", 0.1, &[("constant".into(), -0.005)]).unwrap();
+        let e = to_expression("math.exp({distance}*{constant})*{value}", 0.1, &[("constant".into(), -0.005)])
+            .unwrap();
         assert_eq!(e, "exp(distance*-5e-3)*1e-1");
         assert_eq!(Expr::parse(&e).unwrap().eval(100.0, 0.5), (100.0_f64 * -0.005).exp() * 0.1);
         // Python: -{value}**2 with value -2 is --2**2 = 4 ... and {value}**2 is -2**2 = -4.

@@ -48,9 +48,9 @@ fn bound_of(n: &Node<'_>) -> Result<Bound, ConfigError> {
         return Ok(Bound::Fixed(v.f64()?));
     }
     let Some(b) = n.get("bounds") else {
-        return Err(n.error("neither `value` nor `bounds` given").hint(
-            "a frozen parameter has \"value\": number, a free one \"bounds\": [lower, upper]",
-        ));
+        return Err(n
+            .error("neither `value` nor `bounds` given")
+            .hint("a frozen parameter has \"value\": number, a free one \"bounds\": [lower, upper]"));
     };
     let items = b.items()?;
     let [lo, hi] = &items[..] else {
@@ -69,7 +69,17 @@ fn bound_of(n: &Node<'_>) -> Result<Bound, ConfigError> {
 pub fn read_parameters(doc: &Document) -> Result<Vec<Parameter>, ConfigError> {
     let mut out = Vec::new();
     for p in doc.node().items()? {
-        p.only(&["param_name", "type", "sectionlist", "dist_type", "dist", "mech", "mech_param", "value", "bounds"])?;
+        p.only(&[
+            "param_name",
+            "type",
+            "sectionlist",
+            "dist_type",
+            "dist",
+            "mech",
+            "mech_param",
+            "value",
+            "bounds",
+        ])?;
         let name = p.req("param_name")?.str()?.to_string();
         let ty = p.req("type")?;
         let value = bound_of(&p)?;
@@ -87,7 +97,9 @@ pub fn read_parameters(doc: &Document) -> Result<Vec<Parameter>, ConfigError> {
                 continue;
             }
             "section" => ParamKind::Section,
-            "range" => ParamKind::Range { mechanism: p.get("mech").map(|m| m.str()).transpose()?.map(String::from) },
+            "range" => {
+                ParamKind::Range { mechanism: p.get("mech").map(|m| m.str()).transpose()?.map(String::from) }
+            }
             other => {
                 return Err(ty
                     .error(format!("unknown parameter type `{other}`"))
@@ -99,7 +111,9 @@ pub fn read_parameters(doc: &Document) -> Result<Vec<Parameter>, ConfigError> {
         if let (ParamKind::Range { mechanism: Some(m) }, Some(mp)) = (&kind, p.get("mech_param")) {
             let expect = format!("{}_{m}", mp.str()?);
             if expect != name {
-                return Err(mp.error(format!("`{expect}` (mech_param_mech) differs from param_name `{name}`")));
+                return Err(
+                    mp.error(format!("`{expect}` (mech_param_mech) differs from param_name `{name}`"))
+                );
             }
         }
         let distribution = match p.get("dist_type") {
@@ -108,8 +122,9 @@ pub fn read_parameters(doc: &Document) -> Result<Vec<Parameter>, ConfigError> {
                 "uniform" => None,
                 dist_name => {
                     let f = p.get("dist").ok_or_else(|| {
-                        p.error(format!("dist_type `{dist_name}` needs the distribution in `dist`"))
-                            .hint("e.g. \"dist\": \"(-0.8696 + 2.087*math.exp(({distance})*0.0031))*{value}\"")
+                        p.error(format!("dist_type `{dist_name}` needs the distribution in `dist`")).hint(
+                            "e.g. \"dist\": \"(-0.8696 + 2.087*math.exp(({distance})*0.0031))*{value}\"",
+                        )
                     })?;
                     Some(Distribution {
                         name: dist_name.to_string(),
@@ -231,8 +246,12 @@ pub fn read_dir(dir: &Path) -> Result<EModelConfig, ConfigError> {
             &Document::read(&dir.join("fixed_params.json"))?,
         )?
     } else {
-        return Err(ConfigError::new(&dir.display().to_string(), "", "no parameters.json or params.json here")
-            .hint("a BluePyOpt configuration directory holds mechanisms.json and parameters.json"));
+        return Err(ConfigError::new(
+            &dir.display().to_string(),
+            "",
+            "no parameters.json or params.json here",
+        )
+        .hint("a BluePyOpt configuration directory holds mechanisms.json and parameters.json"));
     };
     Ok(EModelConfig { mechanisms, parameters })
 }
@@ -264,15 +283,21 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = read_parameters(&doc(r#"[{"param_name": "x", "type": "range", "sectionlist": "apicl", "value": 1}]"#))
-            .unwrap_err();
+        let e = read_parameters(&doc(
+            r#"[{"param_name": "x", "type": "range", "sectionlist": "apicl", "value": 1}]"#,
+        ))
+        .unwrap_err();
         assert_eq!(e.path, "[0].sectionlist");
         assert!(e.message.contains("unknown section list `apicl`"), "{e}");
-        let e = read_parameters(&doc(r#"[{"param_name": "x", "type": "range", "sectionlist": "all", "bounds": [2, 1]}]"#))
-            .unwrap_err();
+        let e = read_parameters(&doc(
+            r#"[{"param_name": "x", "type": "range", "sectionlist": "all", "bounds": [2, 1]}]"#,
+        ))
+        .unwrap_err();
         assert_eq!(e.path, "[0].bounds");
-        let e = read_parameters(&doc(r#"[{"param_name": "x", "type": "range", "sectionlist": "all", "valu": 1}]"#))
-            .unwrap_err();
+        let e = read_parameters(&doc(
+            r#"[{"param_name": "x", "type": "range", "sectionlist": "all", "valu": 1}]"#,
+        ))
+        .unwrap_err();
         assert!(e.message.contains("unknown key `valu`"), "{e}");
         let e = read_mechanisms(&doc(r#"{"somatic": ["pas", 3]}"#)).unwrap_err();
         assert_eq!(e.path, "somatic[1]");

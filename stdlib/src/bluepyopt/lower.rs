@@ -108,7 +108,9 @@ fn lists(p: &Parameter) -> Result<Vec<&'static str>, ConfigError> {
 fn split_suffix<'a>(name: &'a str, mechs: &[&'a str]) -> Option<(&'a str, &'a str)> {
     mechs
         .iter()
-        .filter(|m| name.len() > m.len() + 1 && name.ends_with(*m) && name[..name.len() - m.len()].ends_with('_'))
+        .filter(|m| {
+            name.len() > m.len() + 1 && name.ends_with(*m) && name[..name.len() - m.len()].ends_with('_')
+        })
         .max_by_key(|m| m.len())
         .map(|m| (&name[..name.len() - m.len() - 1], *m))
 }
@@ -130,7 +132,8 @@ pub fn lower(
 ) -> Result<SimulationSpec, ConfigError> {
     let mech_names = config.mechanism_names();
     let soma = morph.soma_center().map_err(|e| {
-        ConfigError::new(&morphology_file.display().to_string(), "", e.message).hint("BluePyOpt cells need a soma")
+        ConfigError::new(&morphology_file.display().to_string(), "", e.message)
+            .hint("BluePyOpt cells need a soma")
     })?;
     let soma_name = morph.sections[soma.section].name.clone();
     let root_is_soma = morph.sections[soma.section].parent.is_none();
@@ -146,7 +149,11 @@ pub fn lower(
             for (i, s) in morph.sections.iter().enumerate() {
                 mask[i] |= in_list(s.kind, l);
             }
-            paints.push(PaintSpec { mechanism: m.suffix.clone(), region: region(l), parameters: BTreeMap::new() });
+            paints.push(PaintSpec {
+                mechanism: m.suffix.clone(),
+                region: region(l),
+                parameters: BTreeMap::new(),
+            });
         }
     }
 
@@ -185,19 +192,19 @@ pub fn lower(
                         globals.entry(mech.to_string()).or_default().insert(field.to_string(), v);
                     }
                     None => {
-                        return Err(p
-                            .origin
-                            .error(format!("`{name}` is not a global Myelin knows"))
-                            .hint("globals: v_init, celsius, or <name>_<mechanism> of an inserted mechanism"))
+                        return Err(p.origin.error(format!("`{name}` is not a global Myelin knows")).hint(
+                            "globals: v_init, celsius, or <name>_<mechanism> of an inserted mechanism",
+                        ))
                     }
                 },
             },
             ParamKind::Section | ParamKind::Range { .. } => {
                 let field_mech = match &p.kind {
                     ParamKind::Range { mechanism: Some(m) } => {
-                        let field = p.param.strip_suffix(&format!("_{m}")).ok_or_else(|| {
-                            p.origin.error(format!("`{}` does not end in `_{m}`", p.param))
-                        })?;
+                        let field = p
+                            .param
+                            .strip_suffix(&format!("_{m}"))
+                            .ok_or_else(|| p.origin.error(format!("`{}` does not end in `_{m}`", p.param)))?;
                         Some((field.to_string(), m.clone()))
                     }
                     _ => split_suffix(&p.param, &mech_names).map(|(f, m)| (f.to_string(), m.to_string())),
@@ -316,9 +323,9 @@ pub fn lower(
             RecordingLocation::SomaDistance { seclist, distance } => {
                 morph.soma_distance_location(seclist, *distance).map_err(rerr)?
             }
-            RecordingLocation::TrunkDistance { seclist, distance } => {
-                morph.trunk_soma_distance_location(seclist, *distance, TrunkDirection::Radial).map_err(rerr)?
-            }
+            RecordingLocation::TrunkDistance { seclist, distance } => morph
+                .trunk_soma_distance_location(seclist, *distance, TrunkDirection::Radial)
+                .map_err(rerr)?,
             RecordingLocation::SeclistComp { seclist, index, x } => {
                 morph.seclist_location(seclist, *index, *x).map_err(rerr)?
             }
@@ -361,7 +368,9 @@ fn section_variable(
     ions: &mut Vec<IonSpec>,
 ) -> Result<(), ConfigError> {
     if p.distribution.is_some() {
-        return Err(p.origin.error(format!("`{}` is a section variable and cannot have a distribution", p.param)));
+        return Err(p
+            .origin
+            .error(format!("`{}` is a section variable and cannot have a distribution", p.param)));
     }
     let name = p.param.as_str();
     for l in ls {
@@ -370,7 +379,13 @@ fn section_variable(
             "cm" => properties.push(PropertySpec { region: r, cm: Some(v), ra: None }),
             "Ra" => properties.push(PropertySpec { region: r, cm: None, ra: Some(v) }),
             _ => {
-                let ion = |ion: &str| IonSpec { ion: ion.to_string(), region: r.clone(), erev: None, conc_in: None, conc_out: None };
+                let ion = |ion: &str| IonSpec {
+                    ion: ion.to_string(),
+                    region: r.clone(),
+                    erev: None,
+                    conc_in: None,
+                    conc_out: None,
+                };
                 let spec = if let Some(i) = name.strip_prefix('e').filter(|i| !i.is_empty()) {
                     IonSpec { erev: Some(v), ..ion(i) }
                 } else if let Some(i) = name.strip_suffix('i').filter(|i| !i.is_empty()) {
@@ -396,9 +411,19 @@ fn probe(var: &str, name: String, location: CellLocation, mechs: &[&str]) -> Res
         return Ok(ProbeSpec::V { name, location });
     }
     if let Some((field, mech)) = split_suffix(var, mechs) {
-        return Ok(ProbeSpec::Mechanism { name, location, mechanism: mech.to_string(), field: field.to_string() });
+        return Ok(ProbeSpec::Mechanism {
+            name,
+            location,
+            mechanism: mech.to_string(),
+            field: field.to_string(),
+        });
     }
-    let ion = |ion: &str, field| ProbeSpec::Ion { name: name.clone(), location: location.clone(), ion: ion.to_string(), field };
+    let ion = |ion: &str, field| ProbeSpec::Ion {
+        name: name.clone(),
+        location: location.clone(),
+        ion: ion.to_string(),
+        field,
+    };
     if let Some(i) = var.strip_prefix('i').filter(|i| !i.is_empty()) {
         return Ok(ion(i, IonField::Current));
     }
@@ -413,4 +438,3 @@ fn probe(var: &str, name: String, location: CellLocation, mechs: &[&str]) -> Res
     }
     Err(format!("cannot record `{var}`: known are v, i<ion>, e<ion>, <ion>i, <ion>o and <field>_<mechanism>"))
 }
-

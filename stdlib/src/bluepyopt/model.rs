@@ -170,8 +170,10 @@ impl EModelConfig {
                     if let Bound::Free { lower, upper } = p.value {
                         // BluePyOpt leaves checking to the optimiser; a value far outside the
                         // bounds usually means a mix-up of parameter sets, so say so.
-                        if v < lower - 1e-9 * lower.abs().max(1.0) || v > upper + 1e-9 * upper.abs().max(1.0) {
-                            return Err(n.error(format!("{v} is outside the bounds [{lower}, {upper}]"))
+                        if v < lower - 1e-9 * lower.abs().max(1.0) || v > upper + 1e-9 * upper.abs().max(1.0)
+                        {
+                            return Err(n
+                                .error(format!("{v} is outside the bounds [{lower}, {upper}]"))
                                 .hint(format!("bounds of `{}` are set in {}", p.name, p.origin.file)));
                         }
                     }
@@ -188,10 +190,9 @@ impl EModelConfig {
         }
         for (k, n) in &entries {
             if !self.parameters.iter().any(|p| p.name == *k) {
-                return Err(n.error(format!("`{k}` is not a parameter of this model")).hint(format!(
-                    "free parameters: {}",
-                    self.free_parameters().join(", ")
-                )));
+                return Err(n
+                    .error(format!("`{k}` is not a parameter of this model"))
+                    .hint(format!("free parameters: {}", self.free_parameters().join(", "))));
             }
         }
         Ok(out)

@@ -248,7 +248,8 @@ pub fn read(doc: &Document) -> Result<Vec<Protocol>, ConfigError> {
                 v
             }
             Json::Object(_) => {
-                let threshold_based = matches!(p.get("type").map(|t| t.str()).transpose()?, Some("StepThresholdProtocol"));
+                let threshold_based =
+                    matches!(p.get("type").map(|t| t.str()).transpose()?, Some("StepThresholdProtocol"));
                 let mut v = Vec::new();
                 let step = stimuli.req("step")?;
                 if matches!(step.v, Json::Array(_)) {
@@ -271,7 +272,13 @@ pub fn read(doc: &Document) -> Result<Vec<Protocol>, ConfigError> {
         if stims.is_empty() {
             return Err(stimuli.error("the protocol has no stimulus"));
         }
-        out.push(Protocol { name: name.to_string(), stimuli: stims, recordings, origin: origin(&p), unsupported: None });
+        out.push(Protocol {
+            name: name.to_string(),
+            stimuli: stims,
+            recordings,
+            origin: origin(&p),
+            unsupported: None,
+        });
     }
     Ok(out)
 }
@@ -321,11 +328,17 @@ fn read_new(p: &Node<'_>) -> Result<Protocol, ConfigError> {
 /// The protocol named `name` among `all`, or an error listing the names.
 pub fn find<'a>(all: &'a [Protocol], name: &str, file: &str) -> Result<&'a Protocol, ConfigError> {
     match all.iter().find(|p| p.name == name) {
-        Some(p) if p.unsupported.is_some() => Err(p.unsupported.clone().unwrap_or_else(|| p.origin.error("cannot be run"))),
+        Some(p) if p.unsupported.is_some() => {
+            Err(p.unsupported.clone().unwrap_or_else(|| p.origin.error("cannot be run")))
+        }
         Some(p) => Ok(p),
         None => Err(ConfigError::new(file, "", format!("no protocol named `{name}`")).hint(format!(
             "protocols in this file: {}",
-            all.iter().filter(|p| p.unsupported.is_none()).map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            all.iter()
+                .filter(|p| p.unsupported.is_none())
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -346,7 +359,10 @@ mod tests {
                                   {"delay": 0, "amp": -0.126, "duration": 3000, "totduration": 3000}]}}"#);
         let ps = read(&d).unwrap();
         assert_eq!(ps[0].recording_names(), ["bAP.soma.v", "bAP.dend1.v"]);
-        assert_eq!(ps[0].recordings[1].location, RecordingLocation::SomaDistance { seclist: "apical".into(), distance: 660.0 });
+        assert_eq!(
+            ps[0].recordings[1].location,
+            RecordingLocation::SomaDistance { seclist: "apical".into(), distance: 660.0 }
+        );
         assert_eq!(ps[1].stimuli.len(), 2);
         assert_eq!(ps[1].total_duration(), 3000.0);
         let e = find(&ps, "Step9", "protocols.json").unwrap_err();
@@ -377,9 +393,11 @@ mod tests {
 
     #[test]
     fn bpem_features_file_protocols() {
-        let d = doc(r#"{"efeatures": [], "protocols": [{"name": "IDrest_150", "protocol_type": "ThresholdBasedProtocol",
+        let d = doc(
+            r#"{"efeatures": [], "protocols": [{"name": "IDrest_150", "protocol_type": "ThresholdBasedProtocol",
             "stimuli": [{"delay": 250, "amp": 0.3, "thresh_perc": 150, "duration": 1350, "totduration": 1850, "holding_current": -0.1}],
-            "recordings_from_config": [{"type": "CompRecording", "name": "IDrest_150.soma.v", "location": "soma", "variable": "v"}]}]}"#);
+            "recordings_from_config": [{"type": "CompRecording", "name": "IDrest_150.soma.v", "location": "soma", "variable": "v"}]}]}"#,
+        );
         let ps = read(&d).unwrap();
         assert_eq!(ps[0].stimuli[0].amplitude, Amplitude::ThresholdPercent(150.0));
         assert_eq!(ps[0].stimuli[1].amplitude, Amplitude::Absolute(-0.1));
