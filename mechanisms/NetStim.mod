@@ -1,4 +1,4 @@
-TITLE NetStim: regular spike generator (deterministic)
+TITLE NetStim: spike generator, regular or with exponentially distributed intervals
 
 COMMENT
 Written for Myelin. An artificial cell that emits `number` events, the first at t = start and the
@@ -10,21 +10,21 @@ NetStim with noise = 0:
     an incoming event with weight w > 0 while idle restarts the sequence at the time it arrives
     (its `number` events follow every `interval`, the first immediately); w < 0 stops it.
 
-NEURON's `noise` parameter (a fraction of each interval drawn from a negative exponential) is not
-implemented: the Myelin compiler has no random-number streams yet, so there is no `noise`
-parameter here and a model that sets one gets an "unknown parameter" error rather than a silently
-regular train.
+With noise > 0 each interval is (1 - noise)·interval plus noise·interval times a draw from a
+negative exponential of mean 1 (NEURON's definition). The draws come from Myelin's per-instance
+random streams (seeded by the run), so noisy trains match NEURON statistically, not bit for bit.
 ENDCOMMENT
 
 NEURON {
     ARTIFICIAL_CELL NetStim
-    RANGE interval, number, start
+    RANGE interval, number, start, noise
 }
 
 PARAMETER {
     interval = 10 (ms) <1e-9,1e9> : time between spikes
     number = 10 <0,1e9> : number of spikes
     start = 50 (ms) : time of the first spike
+    noise = 0 <0,1> : fraction of each interval that is random (0 regular, 1 Poisson)
 }
 
 ASSIGNED {
@@ -36,10 +36,16 @@ ASSIGNED {
 INITIAL {
     on = 0
     ispike = 0
+    if (noise < 0) {
+        noise = 0
+    }
+    if (noise > 1) {
+        noise = 1
+    }
     if (start >= 0 && number > 0) {
         on = 1
-        : flag 3 starts the train at `start` (NEURON: start + interval - interval, with noise 0).
-        event = start + invl(interval) - interval
+        : flag 3 starts the train at `start` (regular: start + interval - interval).
+        event = start + invl(interval) - interval*(1 - noise)
         if (event < 0) {
             event = 0
         }
@@ -59,7 +65,11 @@ FUNCTION invl(mean (ms)) (ms) {
     if (mean <= 0.) {
         mean = .01 (ms)
     }
-    invl = mean
+    if (noise == 0) {
+        invl = mean
+    } else {
+        invl = (1 - noise)*mean + noise*mean*exprand(1)
+    }
 }
 
 PROCEDURE next_invl() {
@@ -77,7 +87,7 @@ NET_RECEIVE(w) {
         if (w > 0 && on == 0) {
             init_sequence(t)
             next_invl()
-            event = event - interval
+            event = event - interval*(1 - noise)
             net_send(event, 1)
         } else if (w < 0) {
             on = 0

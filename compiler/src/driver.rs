@@ -36,7 +36,7 @@ pub fn lower_module(
     mut diags: Vec<Diagnostic>,
     opts: LowerOptions,
 ) -> Lowered {
-    let factors = unit_factors(module);
+    let factors = unit_factors(module, &mut diags);
     let sema = nmodl::sema::analyse(module, stem, &factors, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Lowered { mir: None, diagnostics: diags };
@@ -45,9 +45,11 @@ pub fn lower_module(
     Lowered { mir, diagnostics: diags }
 }
 
-/// Values of the UNITS-block factor definitions.
-fn unit_factors(_module: &nmodl::ast::Module) -> HashMap<String, f64> {
-    HashMap::new()
+/// Checks units (unknown units, dimensions under UNITSON) and returns the values of the
+/// UNITS-block factor definitions as nocmodl computes them.
+fn unit_factors(module: &nmodl::ast::Module, diags: &mut Vec<Diagnostic>) -> HashMap<String, f64> {
+    let report = crate::units::check_module(module, crate::diag::FileId(0), diags);
+    report.factors.iter().map(|f| (f.name.clone(), f.value)).collect()
 }
 
 /// Parses, checks, lowers and JIT-compiles a source text (tests and embedded mechanisms).

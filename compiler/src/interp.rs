@@ -99,7 +99,8 @@ pub fn eval_pure(a: &Arena, e: ExprId, locals: &[f64]) -> f64 {
     }
 }
 
-fn un(op: Un, x: f64) -> f64 {
+/// Unary operators with C semantics.
+pub fn un(op: Un, x: f64) -> f64 {
     match op {
         Un::Neg => -x,
         Un::Not => f64::from(x == 0.0),

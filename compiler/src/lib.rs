@@ -10,3 +10,4 @@ pub mod interp;
 pub mod mir;
 pub mod nmodl;
 pub mod solve;
+pub mod units;

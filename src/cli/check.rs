@@ -17,6 +17,9 @@ pub struct Args {
     pub files: Vec<PathBuf>,
 }
 
+/// Diagnostics shown per file at most.
+const MAX_SHOWN: usize = 100;
+
 /// Runs `myelin check`: exit 0 when every file is valid, 1 when any has errors.
 pub fn run(args: Args) -> ExitCode {
     let mut failed = false;
@@ -27,8 +30,12 @@ pub fn run(args: Args) -> ExitCode {
                 let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
                 let lowered = driver::lower_module(&module, stem, diags, LowerOptions::default());
                 let diags = driver::limitations_as_warnings(lowered.diagnostics);
-                sources.emit_stderr(&diags);
                 failed |= diags.iter().any(|d| d.is_error());
+                // A flood of diagnostics (a corrupt file) helps nobody and renders slowly.
+                sources.emit_stderr(&diags[..diags.len().min(MAX_SHOWN)]);
+                if diags.len() > MAX_SHOWN {
+                    eprintln!("{}: {} more diagnostics not shown", f.display(), diags.len() - MAX_SHOWN);
+                }
             }
             Err(msg) => {
                 eprintln!("{msg}");

@@ -221,7 +221,7 @@ mod tests {
         let r = diagnose("unknown-mech", &cell("hhx"));
         assert!(r.contains("E0902") && r.contains("unknown mechanism `hhx`"), "{r}");
         assert!(r.contains("spec.json:4:"), "line of the mechanism: {r}");
-        assert!(r.contains("help: mechanisms in the catalogue: hh, pas"), "{r}");
+        assert!(r.contains("help: mechanisms in the catalogue: pas, hh"), "{r}");
         let r = diagnose("syntax", "{\"cells\": [], \"run\": {\"tstop\": 1,}}");
         assert!(r.contains("E0901") && r.contains("spec.json:1:"), "{r}");
         let r = diagnose("unknown-key", "{\"run\": {\"tstop\": 1, \"dtt\": 0.1}}");

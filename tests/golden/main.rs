@@ -403,7 +403,6 @@ fn sk_e2() {
 }
 
 #[test]
-#[ignore = "CaDynamics_E2 needs UNITS factor values (FARADAY = (faraday) (coulombs)), not implemented yet"]
 fn cadynamics_e2() {
     let man = manifest();
     let entry = &man["channels"]["CaDynamics_E2"];
@@ -494,8 +493,6 @@ fn goldens_cover_every_mechanism_file() {
 
 #[test]
 fn every_mechanism_file_jit_compiles() {
-    // The only known gap: unit-factor values (FARADAY in CaDynamics_E2). When it compiles, the
-    // ignored `cadynamics_e2` test above should be enabled.
     let mut failures = Vec::new();
     for entry in std::fs::read_dir(root().join("mechanisms")).expect("mechanisms/") {
         let path = entry.expect("entry").path();

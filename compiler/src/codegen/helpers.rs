@@ -29,6 +29,16 @@ pub const CALLED_MATH: &[MathFn] = &[
 /// Symbol of the Newton solver.
 pub const NEWTON_SYMBOL: &str = "myelin_newton";
 
+/// Symbol under which generated code calls the C library's `exp` directly (NEURON's clamp of
+/// the argument is done inline around the call).
+pub const LIBM_EXP_SYMBOL: &str = "myelin_libm_exp";
+
+unsafe extern "C" {
+    /// The C library's exp: what NEURON's compiled mechanisms call, and what `f64::exp` calls.
+    #[link_name = "exp"]
+    fn c_exp(x: f64) -> f64;
+}
+
 /// Symbol name of a math helper.
 pub fn symbol_of(f: MathFn) -> &'static str {
     match f {
@@ -114,5 +124,6 @@ pub fn symbol_table() -> Vec<(&'static str, *const u8)> {
         un.iter().map(|(f, p)| (symbol_of(*f), *p as *const u8)).collect();
     v.extend(bin.iter().map(|(f, p)| (symbol_of(*f), *p as *const u8)));
     v.push((NEWTON_SYMBOL, newton::myelin_newton as *const u8));
+    v.push((LIBM_EXP_SYMBOL, c_exp as *const u8));
     v
 }

@@ -165,6 +165,7 @@ fn event_sig(ptr: types::Type, cc: CallConv) -> Signature {
 struct Imports {
     math: HashMap<MathFn, FuncId>,
     newton: FuncId,
+    libm_exp: FuncId,
 }
 
 impl Imports {
@@ -191,7 +192,11 @@ impl Imports {
         s.params.push(AbiParam::new(types::I32)); // kind
         s.returns.push(AbiParam::new(types::I32));
         let newton = module.declare_function(helpers::NEWTON_SYMBOL, Linkage::Import, &s)?;
-        Ok(Imports { math, newton })
+        let mut s = Signature::new(cc);
+        s.params.push(AbiParam::new(types::F64));
+        s.returns.push(AbiParam::new(types::F64));
+        let libm_exp = module.declare_function(helpers::LIBM_EXP_SYMBOL, Linkage::Import, &s)?;
+        Ok(Imports { math, newton, libm_exp })
     }
 }
 
@@ -904,6 +909,9 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
     }
 
     fn math(&mut self, f: MathFn, args: &[Value]) -> Value {
+        if f == MathFn::Exp {
+            return self.neuron_exp(args[0]);
+        }
         match f {
             MathFn::Sqrt => return self.b.ins().sqrt(args[0]),
             MathFn::Fabs => return self.b.ins().fabs(args[0]),
@@ -922,6 +930,28 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         };
         let call = self.b.ins().call(fref, args);
         self.b.inst_results(call)[0]
+    }
+
+    /// NEURON's `hoc_Exp`: the C library's exp with the argument clamped (0 below -700,
+    /// exp(700) above 700); the clamp is inline and the call goes straight to libm.
+    fn neuron_exp(&mut self, x: Value) -> Value {
+        let lo = self.b.ins().f64const(-700.0);
+        let hi = self.b.ins().f64const(700.0);
+        let too_big = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi);
+        let xc = self.b.ins().select(too_big, hi, x);
+        let fref = match self.math_refs.get(&MathFn::Exp) {
+            Some(r) => *r,
+            None => {
+                let r = self.module.declare_func_in_func(self.imports.libm_exp, self.b.func);
+                self.math_refs.insert(MathFn::Exp, r);
+                r
+            }
+        };
+        let call = self.b.ins().call(fref, &[xc]);
+        let r = self.b.inst_results(call)[0];
+        let too_small = self.b.ins().fcmp(FloatCC::LessThan, x, lo);
+        let zero = self.b.ins().f64const(0.0);
+        self.b.ins().select(too_small, zero, r)
     }
 
     /// nocmodl's table interpolation, branch for branch.

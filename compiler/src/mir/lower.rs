@@ -861,7 +861,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let ok = self.cnexp_pass(block, &mut trial);
         if !ok {
             self.n_locals = saved_locals;
-            self.arena.nodes.truncate(arena_len);
+            self.arena.truncate(arena_len);
             return false;
         }
         out.extend(trial);

@@ -296,21 +296,55 @@ pub enum Node {
 pub struct Arena {
     /// Nodes; an [`ExprId`] indexes this vector.
     pub nodes: Vec<Node>,
+    /// Constant value bits → node, for sharing.
+    consts: std::collections::HashMap<u64, ExprId>,
 }
 
 impl Arena {
-    /// Adds a node (constants are shared).
+    /// Adds a node. Operations on constants are folded with the same arithmetic the generated
+    /// code and the interpreter use (so folding never changes a result), and identical constants
+    /// are shared.
     pub fn add(&mut self, n: Node) -> ExprId {
+        let n = match n {
+            Node::Unary(op, a) => match self.as_const(a) {
+                Some(x) => Node::Const(crate::interp::un(op, x)),
+                None => n,
+            },
+            Node::Binary(op, a, b) => match (self.as_const(a), self.as_const(b)) {
+                (Some(x), Some(y)) => Node::Const(crate::interp::bin(op, x, y)),
+                _ => n,
+            },
+            Node::Call(f, ref args) => {
+                let vals: Option<Vec<f64>> = args.iter().map(|a| self.as_const(*a)).collect();
+                match vals {
+                    Some(v) => Node::Const(f.eval(v[0], v.get(1).copied().unwrap_or(0.0))),
+                    None => n,
+                }
+            }
+            Node::Select(c, a, b) => match self.as_const(c) {
+                Some(x) => return if x != 0.0 { a } else { b },
+                None => n,
+            },
+            n => n,
+        };
         if let Node::Const(c) = n {
             // Share identical constants (bitwise) so that the DAG stays small.
-            if let Some(i) =
-                self.nodes.iter().rposition(|m| matches!(m, Node::Const(d) if d.to_bits() == c.to_bits()))
-            {
-                return i as ExprId;
+            if let Some(&i) = self.consts.get(&c.to_bits()) {
+                return i;
             }
+            self.nodes.push(n);
+            let id = (self.nodes.len() - 1) as ExprId;
+            self.consts.insert(c.to_bits(), id);
+            return id;
         }
         self.nodes.push(n);
         (self.nodes.len() - 1) as ExprId
+    }
+
+    /// Drops every node from `len` on (undoing a trial lowering).
+    pub fn truncate(&mut self, len: usize) {
+        self.nodes.truncate(len);
+        self.consts.retain(|_, id| (*id as usize) < len);
     }
 
     /// A constant.

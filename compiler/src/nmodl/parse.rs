@@ -6,6 +6,7 @@ use super::scan::{self, RawItem};
 use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use pest::iterators::Pair;
 use pest::Parser;
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 mod grammar {
@@ -69,9 +70,14 @@ pub fn parse_source(sources: &mut SourceMap, file: FileId, include_path: &[PathB
             }
             RawItem::Code { start, end, .. } => {
                 let slice = &text[start..end];
+                // Deep nesting would exhaust the stack of the recursive-descent parser.
+                if let Some(at) = nesting_overflow(slice) {
+                    out.diagnostics.push(too_deep(Span::new(file, start + at, start + at + 1)));
+                    continue;
+                }
                 match NmodlGrammar::parse(Rule::item, slice) {
                     Ok(mut pairs) => {
-                        let b = Builder { file, base: start };
+                        let b = Builder { file, base: start, depth: Cell::new(0) };
                         if let Some(pair) = pairs.next() {
                             match b.item(pair) {
                                 Ok(mut item) => {
@@ -123,7 +129,15 @@ fn load_include(
         candidates.push(dir.join(path));
     }
     candidates.extend(include_path.iter().map(|d| d.join(path)));
-    let found = candidates.iter().find(|p| p.is_file())?.clone();
+    let Some(found) = candidates.iter().find(|p| p.is_file()).cloned() else {
+        diags.push(
+            Diagnostic::error("E0006", format!("cannot find included file \"{path}\""))
+                .with_primary(span, "included here")
+                .with_note("searched the current directory, the directory of this file and $MODL_INCLUDES")
+                .with_hint("check the name, or add its directory to MODL_INCLUDES"),
+        );
+        return None;
+    };
     let bytes = match std::fs::read(&found) {
         Ok(b) => b,
         Err(e) => {
@@ -241,8 +255,7 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // Extent of the offending token for the label.
     let rest = &slice[pos.min(slice.len())..];
     let tok_len = token_len(rest);
-    let found =
-        if rest.is_empty() { "the end of the block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
+    let found = if rest.is_empty() { "end of block".to_string() } else { format!("`{}`", &rest[..tok_len]) };
     let mut expected: Vec<&str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
@@ -254,6 +267,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         }
     }
     let span = Span::new(file, base + pos, base + pos + tok_len.max(if rest.is_empty() { 0 } else { 1 }));
+    let only_end =
+        matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives == &[Rule::EOI]);
     let (code, msg, hint) = if rest.starts_with(';') {
         (
             "E0010",
@@ -262,6 +277,16 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         )
     } else if rest.starts_with('}') && !rest.is_empty() && pos > 0 && expected.contains(&"an expression") {
         ("E0011", "expression is incomplete".to_string(), None)
+    } else if only_end {
+        // The item is complete and more text follows it: stray text at top level.
+        (
+            "E0002",
+            format!("unexpected {found} at top level"),
+            Some(
+                "top level holds blocks such as NEURON { }, PARAMETER { }, BREAKPOINT { }; \
+                 statements go inside a block",
+            ),
+        )
     } else {
         let exp = match expected.len() {
             0 => String::new(),
@@ -275,7 +300,16 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         ("E0001", format!("syntax error: unexpected {found}{exp}"), None)
     };
     let mut d = Diagnostic::error(code, msg).with_primary(span, "unexpected here");
+    let before = &slice[..pos.min(slice.len())];
     if let Some(h) = hint {
+        d = d.with_hint(h);
+    } else if before.matches('(').count() > before.matches(')').count()
+        && (rest.is_empty() || rest.starts_with('}'))
+    {
+        d = d.with_hint("a `(` before this point is not closed");
+    } else if rest.starts_with('(') && expected.contains(&"units in parentheses") {
+        d = d.with_hint("units are written in parentheses closed on the same line, e.g. `(mV)`");
+    } else if let Some(h) = keyword_hint(before, &rest[..tok_len]) {
         d = d.with_hint(h);
     } else if is_reserved_word(&rest[..tok_len]) {
         d = d.with_hint(format!(
@@ -284,6 +318,22 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         ));
     }
     d
+}
+
+/// Hints for keywords met where they cannot be: misplaced clauses and control flow.
+fn keyword_hint(before: &str, word: &str) -> Option<String> {
+    let in_useion = before.rfind("USEION").is_some_and(|u| {
+        let tail = &before[u..];
+        !tail.contains(['\n', '\r']) && tail.contains("WRITE")
+    });
+    Some(match word {
+        "READ" if in_useion => "in USEION, READ must come before WRITE: `USEION k READ ek WRITE ik`".into(),
+        "if" | "IF" | "while" | "WHILE" => {
+            format!("the condition goes in parentheses: `{word} (a > 0) {{ … }}`")
+        }
+        "else" | "ELSE" => "`else` must follow the closing `}` of an `if (…) { … }`".into(),
+        _ => return None,
+    })
 }
 
 fn token_len(rest: &str) -> usize {
@@ -307,6 +357,57 @@ pub fn is_reserved_word(word: &str) -> bool {
 struct Builder {
     file: FileId,
     base: usize,
+    /// Recursion depth inside the expression being built (bounded, see [`MAX_EXPR_DEPTH`]).
+    depth: Cell<u32>,
+}
+
+/// Deepest bracket nesting (`(`, `[`, `{` together) accepted in an item; real files stay far
+/// below (about 10), and the recursive-descent parser needs stack for every level.
+const MAX_NESTING: usize = 64;
+
+/// Deepest expression tree accepted. Every later pass walks trees recursively; a bound keeps
+/// them safe on small thread stacks whatever the input.
+const MAX_EXPR_DEPTH: u32 = 256;
+
+fn too_deep(span: Span) -> Diagnostic {
+    Diagnostic::error("E0015", "nesting is too deep")
+        .with_primary(span, "too deep here")
+        .with_note(format!(
+            "Myelin accepts up to {MAX_NESTING} nested brackets and expressions {MAX_EXPR_DEPTH} operations deep"
+        ))
+        .with_hint("split the expression with LOCAL variables")
+}
+
+/// Offset where bracket nesting first exceeds [`MAX_NESTING`] (comments and strings skipped).
+fn nesting_overflow(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b':' | b'?' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 type BResult<T> = Result<T, Diagnostic>;
@@ -314,7 +415,8 @@ type BResult<T> = Result<T, Diagnostic>;
 impl Builder {
     fn span(&self, p: &Pair<Rule>) -> Span {
         let s = p.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        let end = s.start() + content_len(s.as_str());
+        Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
     fn ident(&self, p: Pair<Rule>) -> Ident {
@@ -875,7 +977,7 @@ impl Builder {
                 let ion = inner.next().map(|i| self.ident(i));
                 StmtKind::Conductance { name, ion }
             }
-            Rule::if_stmt => self.if_kind(inner)?,
+            Rule::if_stmt => self.if_kind(inner, span.end as usize)?,
             Rule::while_stmt => {
                 let mut inner = inner.filter(|c| c.as_rule() != Rule::kw_while);
                 let cond = self.expr(inner.next().expect("cond"))?;
@@ -991,23 +1093,38 @@ impl Builder {
         Ok(Stmt { kind, span })
     }
 
-    fn if_kind(&self, inner: pest::iterators::Pairs<Rule>) -> BResult<StmtKind> {
+    /// `if (c) {…} else if (c2) {…} … else {…}`: the flat chain of the grammar becomes nested
+    /// `If` statements, each `else if` spanning from its `if` to the end of the chain.
+    fn if_kind(&self, inner: pest::iterators::Pairs<Rule>, chain_end: usize) -> BResult<StmtKind> {
         let mut inner = inner.filter(|c| c.as_rule() != Rule::kw_if);
         let cond = self.expr(inner.next().expect("cond"))?;
         let then = self.block(inner.next().expect("then"))?;
-        let els = match inner.next() {
-            Some(e) => {
-                let c = e.into_inner().find(|c| c.as_rule() != Rule::kw_else).expect("else body");
-                let cspan = self.span(&c);
-                match c.as_rule() {
-                    Rule::if_stmt => {
-                        Some(Box::new(Stmt { kind: self.if_kind(c.into_inner())?, span: cspan }))
+        let mut else_ifs = Vec::new();
+        let mut els = None;
+        for part in inner {
+            match part.as_rule() {
+                Rule::else_if => {
+                    if else_ifs.len() as u32 >= MAX_EXPR_DEPTH {
+                        return Err(too_deep(self.span(&part)));
                     }
-                    _ => Some(Box::new(Stmt { kind: StmtKind::Block(self.block(c)?), span: cspan })),
+                    let mut it = part.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_else));
+                    let kw = it.next().expect("if");
+                    let start = self.base + kw.as_span().start();
+                    let c = self.expr(it.next().expect("cond"))?;
+                    let b = self.block(it.next().expect("block"))?;
+                    else_ifs.push((start, c, b));
+                }
+                _ => {
+                    let c = part.into_inner().find(|c| c.as_rule() != Rule::kw_else).expect("else body");
+                    let cspan = self.span(&c);
+                    els = Some(Box::new(Stmt { kind: StmtKind::Block(self.block(c)?), span: cspan }));
                 }
             }
-            None => None,
-        };
+        }
+        for (start, cond, then) in else_ifs.into_iter().rev() {
+            let span = Span::new(self.file, start, chain_end);
+            els = Some(Box::new(Stmt { kind: StmtKind::If { cond, then, els }, span }));
+        }
         Ok(StmtKind::If { cond, then, els })
     }
 
@@ -1030,13 +1147,42 @@ impl Builder {
 
     /// Precedence climbing over the flat `prefix* primary (infix prefix* primary)*` sequence.
     fn expr(&self, p: Pair<Rule>) -> BResult<Expr> {
+        let span = self.span(&p);
         let toks: Vec<Pair<Rule>> = p.into_inner().collect();
         let mut pos = 0;
-        self.climb(&toks, &mut pos, 0)
+        let e = self.climb(&toks, &mut pos, 0)?;
+        // Left-associative chains are built by a loop, so their depth is only known here.
+        if depth_of(&e) > MAX_EXPR_DEPTH {
+            return Err(too_deep(span));
+        }
+        Ok(e)
+    }
+
+    /// Counts one level of recursion; fails beyond the bound (before the stack is at risk).
+    fn enter(&self, at: &Pair<Rule>) -> BResult<()> {
+        let d = self.depth.get() + 1;
+        if d > 4 * MAX_EXPR_DEPTH {
+            return Err(too_deep(self.span(at)));
+        }
+        self.depth.set(d);
+        Ok(())
+    }
+
+    fn leave(&self) {
+        self.depth.set(self.depth.get().saturating_sub(1));
     }
 
     fn climb(&self, toks: &[Pair<Rule>], pos: &mut usize, min_prec: u8) -> BResult<Expr> {
+        let Some(first) = toks.get(*pos) else { unreachable!("grammar: an expression has an operand here") };
+        self.enter(first)?;
+        let r = self.climb_inner(toks, pos, min_prec);
+        self.leave();
+        r
+    }
+
+    fn climb_inner(&self, toks: &[Pair<Rule>], pos: &mut usize, min_prec: u8) -> BResult<Expr> {
         let mut lhs = self.unary(toks, pos)?;
+        let mut chain = 0;
         while *pos < toks.len() {
             let op = match binop(toks[*pos].as_rule()) {
                 Some(op) => op,
@@ -1051,6 +1197,10 @@ impl Builder {
             let next_min = if op == BinOp::Pow { prec } else { prec + 1 };
             let rhs = self.climb(toks, pos, next_min)?;
             let span = lhs.span.to(rhs.span);
+            chain += 1;
+            if chain > MAX_EXPR_DEPTH {
+                return Err(too_deep(span));
+            }
             lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
         }
         Ok(lhs)
@@ -1100,6 +1250,90 @@ impl Builder {
         };
         Ok(Expr { kind, span })
     }
+}
+
+/// Length of `text` without trailing whitespace and comments. Pest's implicit whitespace leaves
+/// them at the end of a pair whose rule ends with an optional part that did not match (`v` in
+/// `x = v : note` would otherwise span the comment and the newline).
+fn content_len(text: &str) -> usize {
+    let b = text.as_bytes();
+    let last_line = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    let clean_end = b.last().is_some_and(|c| !c.is_ascii_whitespace());
+    if clean_end && !last_line.contains([':', '?']) && !text.contains("ENDCOMMENT") {
+        return b.len();
+    }
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let (mut i, mut last) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0C' => i += 1,
+            b':' | b'?' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += 1;
+                }
+                i = (i + 1).min(b.len());
+                last = i;
+            }
+            b'C' if text[i..].starts_with("COMMENT")
+                && (i == 0 || !ident(b[i - 1]))
+                && !b.get(i + 7).is_some_and(|&c| ident(c)) =>
+            {
+                // A COMMENT block as trivia: up to the end of its ENDCOMMENT line.
+                let mut j = i + 7;
+                loop {
+                    while j < b.len() && b[j] != b'\n' && b[j] != b'\r' {
+                        j += 1;
+                    }
+                    while j < b.len() && (b[j] == b'\n' || b[j] == b'\r') {
+                        j += 1;
+                    }
+                    let rest = text[j..].trim_start_matches([' ', '\t', '\x0C']);
+                    if j >= b.len() || rest.starts_with("ENDCOMMENT") {
+                        break;
+                    }
+                }
+                while j < b.len() && b[j] != b'\n' && b[j] != b'\r' {
+                    j += 1;
+                }
+                i = j;
+            }
+            _ => {
+                i += 1;
+                last = i;
+            }
+        }
+    }
+    last
+}
+
+/// Depth of an expression tree, without recursion (the tree may be deep).
+fn depth_of(e: &Expr) -> u32 {
+    let mut max = 0;
+    let mut stack = vec![(e, 1u32)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.kind {
+            ExprKind::Num { .. } | ExprKind::Str(_) => {}
+            ExprKind::Var(lv) => {
+                if let Some(i) = &lv.index {
+                    stack.push((i, d + 1));
+                }
+            }
+            ExprKind::Call(c) => stack.extend(c.args.iter().map(|a| (a, d + 1))),
+            ExprKind::Int(x) | ExprKind::Paren(x) | ExprKind::Unary(_, x) => stack.push((x, d + 1)),
+            ExprKind::Binary(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+        }
+    }
+    max
 }
 
 fn binop(r: Rule) -> Option<BinOp> {

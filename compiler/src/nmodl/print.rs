@@ -85,10 +85,11 @@ impl Printer {
 
     fn raw_block(&mut self, keyword: &str, end: &str, text: &str) {
         self.line(keyword);
-        for l in text.lines() {
-            self.out.push_str(l);
-            self.out.push('\n');
-        }
+        // Verbatim, including trailing empty lines (`lines()` would drop the last one). The
+        // reader drops one line break before the end line: after a lone `\r`, a `\n` alone
+        // would join it into one `\r\n` break, so give it a break of its own.
+        self.out.push_str(text);
+        self.out.push_str(if text.ends_with('\r') { "\r\n" } else { "\n" });
         self.line(end);
     }
 

@@ -221,7 +221,10 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
             let shown: String = word.chars().take(40).collect();
             out.diagnostics.push(
                 Diagnostic::error("E0002", format!("unexpected `{shown}` at top level"))
-                    .with_primary(Span::new(file, s, end.max(s + 1).min(n)), "not the start of a block")
+                    .with_primary(
+                        Span::new(file, s, (s + shown_len(text, s, end)).max(s + 1).min(n)),
+                        "not the start of a block",
+                    )
                     .with_hint(
                         "top level holds blocks such as NEURON { }, PARAMETER { }, BREAKPOINT { }, \
                          PROCEDURE name() { }; statements go inside a block",
@@ -232,6 +235,19 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
 
     while c.pos < n {
         let b = c.s[c.pos];
+        // After a block's closing `}`, anything but the next item is stray text: end the item
+        // there, so that the stray text is reported as such and not as an error of the block.
+        if depth == 0
+            && seen_brace
+            && !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0C' | b':' | b'?' | b'}')
+        {
+            let next_is_item = is_ident_start(b) && TOP_KEYWORDS.contains(&c.word_at(c.pos));
+            if !next_is_item {
+                if let Some((s, kw)) = cur.take() {
+                    out.items.push(RawItem::Code { start: s, end: trim_end(text, c.pos), keyword: kw });
+                }
+            }
+        }
         match b {
             b' ' | b'\t' | b'\n' | b'\r' | b'\x0C' => c.pos += 1,
             b':' | b'?' => c.skip_line(),
@@ -259,6 +275,10 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
             }
             b'}' => {
                 if depth == 0 {
+                    // The item before the stray `}` ends there (its text must not include it).
+                    if let Some((s, kw)) = cur.take() {
+                        out.items.push(RawItem::Code { start: s, end: trim_end(text, c.pos), keyword: kw });
+                    }
                     flush_garbage(&mut out, &mut garbage_start, c.pos);
                     out.diagnostics.push(
                         Diagnostic::error("E0003", "unmatched `}`")
@@ -284,7 +304,7 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                 let cut_inside = depth > 0
                     && c.at_line_start(start)
                     && BLOCK_ONLY_KEYWORDS.contains(&word.as_str())
-                    && (word != "INITIAL")
+                    && word != "INITIAL"
                     && looks_like_block_start(&c, start + word.len(), &word);
                 if word == "COMMENT" || word == "VERBATIM" {
                     let end_word = if word == "COMMENT" { "ENDCOMMENT" } else { "ENDVERBATIM" };
@@ -316,6 +336,23 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                             }
                         }
                         None => {
+                            // Everything up to the end of the file is the raw block: the item
+                            // before it ends where it starts; an item it is inside is lost (its
+                            // closing brace was swallowed), and this is its only error.
+                            if depth == 0 {
+                                if let Some((s, kw)) = cur.take() {
+                                    out.items.push(RawItem::Code {
+                                        start: s,
+                                        end: trim_end(text, start),
+                                        keyword: kw,
+                                    });
+                                }
+                            } else {
+                                cur = None;
+                                depth = 0;
+                                open_braces.clear();
+                            }
+                            flush_garbage(&mut out, &mut garbage_start, start);
                             out.diagnostics.push(
                                 Diagnostic::error("E0004", format!("unterminated {word} block"))
                                     .with_primary(Span::new(file, start, start + word.len()), "opened here")
@@ -411,6 +448,13 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
     }
     flush_garbage(&mut out, &mut garbage_start, n);
     out
+}
+
+/// Length of the stray text at `s` as shown: up to the end of its line or of `end`, trimmed.
+fn shown_len(text: &str, s: usize, end: usize) -> usize {
+    let end = trim_end(text, end.min(text.len()));
+    let line_end = text[s.min(end)..end].find(['\n', '\r']).map(|p| s + p).unwrap_or(end);
+    trim_end(text, line_end).saturating_sub(s)
 }
 
 fn c_slice(text: &str, s: usize, e: usize) -> Vec<u8> {
