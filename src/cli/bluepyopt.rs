@@ -102,6 +102,9 @@ pub struct RunArgs {
     /// Print the time of each phase on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// Print where the simulation time goes (per kernel and engine phase) on stderr.
+    #[arg(long)]
+    pub profile: bool,
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
@@ -335,9 +338,19 @@ pub fn execute(a: &RunArgs, sources: &mut SourceMap) -> Result<String, Diagnosti
             d
         })?;
         lap(&format!("{}: build", p.name), &mut clock);
+        if a.profile {
+            sim.enable_profile();
+        }
         sim.run().map_err(|e| Diagnostic::error("E0903", format!("protocol `{}` failed {e}", p.name)))?;
         steps += sim.steps();
         lap(&format!("{}: simulate {} ms", p.name, sim.time().round()), &mut clock);
+        if let Some(prof) = sim.profile() {
+            let total: f64 = prof.iter().map(|e| e.seconds).sum();
+            eprintln!("profile of {} ({total:.3} s accounted):", p.name);
+            for e in prof {
+                eprintln!("{:9.4} s {:5.1}%  {}", e.seconds, 100.0 * e.seconds / total, e.name);
+            }
+        }
         files += write_traces(&sim, &a.out)?;
         if a.emit_spec {
             write_spec(spec, &morph, &a.out, &p.name)?;
