@@ -99,7 +99,7 @@ pub struct Simulation {
     pub(crate) initialized: bool,
     /// Per-slot (seconds, calls) when profiling; slots are `FIXED_SLOTS` then
     /// compute_currents / advance_state of each mechanism.
-    pub(crate) prof: Option<Box<Vec<(f64, u64)>>>,
+    pub(crate) prof: Option<Vec<(f64, u64)>>,
 }
 
 // SAFETY: every raw pointer inside a `Simulation` points into memory the simulation owns (its
@@ -153,7 +153,7 @@ impl Simulation {
     /// Starts accounting where the time of the following steps goes (a clock read around every
     /// phase and every kernel call, about 1 µs per step).
     pub fn enable_profile(&mut self) {
-        self.prof = Some(Box::new(vec![(0.0, 0); FIXED_SLOTS.len() + 2 * self.mechs.len()]));
+        self.prof = Some(vec![(0.0, 0); FIXED_SLOTS.len() + 2 * self.mechs.len()]);
     }
 
     /// The time per phase and per kernel since [`Simulation::enable_profile`], largest first.
@@ -168,8 +168,11 @@ impl Simulation {
                     FIXED_SLOTS[i].to_string()
                 } else {
                     let k = (i - FIXED_SLOTS.len()) / 2;
-                    let what =
-                        if (i - FIXED_SLOTS.len()) % 2 == 0 { "compute_currents" } else { "advance_state" };
+                    let what = if (i - FIXED_SLOTS.len()).is_multiple_of(2) {
+                        "compute_currents"
+                    } else {
+                        "advance_state"
+                    };
                     format!("{what} {} ({} instances)", self.mechs[k].meta.name, self.mechs[k].count)
                 };
                 ProfileEntry { name, seconds, calls }

@@ -306,7 +306,7 @@ pub fn execute(a: &RunArgs, sources: &mut SourceMap) -> Result<String, Diagnosti
 
     let settings =
         Settings { dt: a.dt, threshold_current: a.threshold_current, holding_current: a.holding_current };
-    if !(a.dt > 0.0) {
+    if !a.dt.is_finite() || a.dt <= 0.0 {
         return Err(Diagnostic::error("E0911", format!("--dt must be > 0, got {}", a.dt)));
     }
     let mut specs = Vec::new();
