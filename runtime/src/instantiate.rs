@@ -1053,6 +1053,7 @@ impl Simulation {
             names,
             error: None,
             initialized: false,
+            prof: None,
             layout,
         })
     }

@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+mod bluepyopt;
 mod build;
 mod check;
 mod dump;
@@ -41,6 +42,8 @@ pub enum Command {
     Features(features::FeaturesArgs),
     /// Run a simulation description (JSON) and write one CSV per probe.
     Simulate(simulate::Args),
+    /// BluePyOpt / BluePyEModel e-models: run protocols from their configuration files.
+    Bluepyopt(bluepyopt::Args),
 }
 
 /// Runs one subcommand.
@@ -52,5 +55,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Build(a) => build::run(a),
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Bluepyopt(a) => bluepyopt::run(a),
     }
 }
