@@ -158,7 +158,17 @@ pub fn define_mechanism_with<M: Module>(
             }
             b.finalize(module.target_config());
         }
+        if std::env::var_os("MYELIN_DUMP_CLIF").is_some() {
+            eprintln!("; {} {name}\n{}", m.meta.name, ctx.func.display());
+        }
+        let dump_asm = std::env::var_os("MYELIN_DUMP_ASM").is_some();
+        ctx.set_disasm(dump_asm);
         module.define_function(id, &mut ctx).map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
+        if dump_asm {
+            if let Some(vcode) = ctx.compiled_code().and_then(|c| c.vcode.clone()) {
+                eprintln!("; {} {name} (machine code)\n{vcode}", m.meta.name);
+            }
+        }
         module.clear_context(&mut ctx);
         match name {
             "init" => ids.init = Some(id),
