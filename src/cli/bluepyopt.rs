@@ -238,11 +238,7 @@ fn mechanisms(paths: &[PathBuf], used: &[&str]) -> Result<mechs::Mechanisms, Dia
         }
         keep.extend(l.mir);
     }
-    let neuron_builtin = ["pas", "hh", "IClamp", "SEClamp", "ExpSyn", "Exp2Syn", "NetStim"];
-    keep.sort_by(|a, b| {
-        let rank = |n: &str| neuron_builtin.iter().position(|x| *x == n).unwrap_or(neuron_builtin.len());
-        (rank(&a.meta.name), a.meta.name.as_bytes()).cmp(&(rank(&b.meta.name), b.meta.name.as_bytes()))
-    });
+    mechs::sort_neuron_order(&mut keep);
     if let Some(missing) = used.iter().find(|u| !keep.iter().any(|m| m.meta.name == **u)) {
         let have: Vec<String> = keep.iter().map(|m| m.meta.name.clone()).collect();
         return Err(Diagnostic::error(
