@@ -1054,6 +1054,7 @@ impl Simulation {
             error: None,
             initialized: false,
             prof: None,
+            par: None,
             layout,
         })
     }

@@ -69,6 +69,7 @@ pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagno
         tables: l.tables,
     };
     finalize_globals(&mut mech, named);
+    mech.meta.parallel_safe = parallel_safe(&mech);
     let problems = validate(&mech);
     if !problems.is_empty() {
         for p in problems {
@@ -317,6 +318,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             writes_current: self.m.writes_current(),
             electrode_current: !self.m.electrode.is_empty(),
             fingerprint: String::new(),
+            parallel_safe: false,
         }
     }
 
@@ -2153,4 +2155,28 @@ fn finalize_globals(m: &mut Mechanism, named: u32) {
         }
         stmts(&mut t.body, &fix);
     }
+}
+
+/// True when compute_currents and advance_state only touch their instance's fields, locals and
+/// node columns: no runtime services (random numbers, events), no writes of mechanism-wide
+/// values, so that disjoint instance ranges can run on different threads.
+fn parallel_safe(m: &Mechanism) -> bool {
+    fn ok(v: &[Stmt], m: &Mechanism) -> bool {
+        v.iter().all(|s| match s {
+            Stmt::Assign(Place::Global(_), _) => false,
+            Stmt::Assign(..) => true,
+            Stmt::If(_, a, b) => ok(a, m) && ok(b, m),
+            Stmt::While(_, a) => ok(a, m),
+            Stmt::Implicit(k) => ok(&m.systems[*k as usize].body, m),
+            Stmt::BuildTable(_)
+            | Stmt::NetSend(..)
+            | Stmt::NetMove(_)
+            | Stmt::NetEvent(_)
+            | Stmt::Uniform(_) => false,
+        })
+    }
+    [m.compute_currents.as_ref(), m.advance_state.as_ref()]
+        .into_iter()
+        .flatten()
+        .all(|b| b.prologue.is_empty() && ok(&b.stmts, m))
 }
