@@ -29,6 +29,9 @@ pub const DV: f64 = 0.001;
 pub struct LowerOptions {
     /// Ignore TABLE statements (evaluate exactly, as Arbor does) instead of NEURON's tables.
     pub exact_tables: bool,
+    /// dI/dv by symbolic differentiation (as NMODL and Arbor do) instead of NEURON's
+    /// finite difference at v + 0.001 mV; BREAKPOINTs with control flow keep the difference.
+    pub symbolic_conductance: bool,
 }
 
 /// Which entry point a body is being built for.
@@ -431,7 +434,14 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let vv = self.new_local();
         self.v_override = Some(vv);
         let hints = self.conductance_hints();
-        let (rhs, g_sum, ion_didv) = if hints.is_empty() {
+        let symbolic = if hints.is_empty() && self.opts.symbolic_conductance {
+            self.currents_symbolic(vv, &mut out)
+        } else {
+            None
+        };
+        let (rhs, g_sum, ion_didv) = if let Some(x) = symbolic {
+            x
+        } else if hints.is_empty() {
             self.currents_by_difference(vv, &mut out)
         } else {
             self.currents_by_hints(vv, &hints, &mut out)
@@ -550,6 +560,86 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             ions.push((*ion, Some(*f), *l));
         }
         (rhs, g_sum, ions)
+    }
+
+    /// The symbolic option: BREAKPOINT evaluated once at v; each current is expanded into an
+    /// expression of v by forward substitution through the (straight-line) body and
+    /// differentiated. Returns None (nothing emitted) when the body has control flow.
+    #[allow(clippy::type_complexity)]
+    fn currents_symbolic(
+        &mut self,
+        vv: Place,
+        out: &mut Vec<Stmt>,
+    ) -> Option<(Place, Place, Vec<(u32, Option<u32>, Place)>)> {
+        let bp = self.m.breakpoint()?;
+        let mut trial = Vec::new();
+        let v = self.arena.read(Place::V);
+        trial.push(Stmt::Assign(vv, v));
+        let (locals_before, arena_before) = (self.n_locals, self.arena.nodes.len());
+        self.lower_breakpoint_currents(bp, &mut trial);
+        // Forward substitution: the value of every place as an expression of the inputs.
+        let mut env: HashMap<Place, ExprId> = HashMap::new();
+        let mut straight = true;
+        for st in &trial[1..] {
+            match st {
+                Stmt::Assign(p, e) => {
+                    let mut x = *e;
+                    for (q, val) in env.clone() {
+                        x = sym::substitute(&mut self.arena, x, q, val);
+                    }
+                    env.insert(*p, x);
+                }
+                _ => straight = false,
+            }
+        }
+        let currents = self.written_current_fields();
+        let mut derivs = Vec::new();
+        if straight {
+            for (_, f) in &currents {
+                let e = env.get(&Place::Field(*f)).copied();
+                match e.and_then(|e| sym::diff(&mut self.arena, e, vv)) {
+                    Some(d) => derivs.push(d),
+                    None => {
+                        straight = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if !straight {
+            self.n_locals = locals_before;
+            self.arena.truncate(arena_before);
+            return None;
+        }
+        out.extend(trial);
+        let rhs = self.new_local();
+        let e = self.current_sum();
+        out.push(Stmt::Assign(rhs, e));
+        let g_sum = self.new_local();
+        let mut g = self.arena.c(0.0);
+        let mut ions = Vec::new();
+        for ((ion, f), d) in currents.iter().zip(derivs) {
+            g = sym::add(&mut self.arena, g, d);
+            if let Some(k) = ion {
+                let l = self.new_local();
+                out.push(Stmt::Assign(l, d));
+                ions.push((*k, Some(*f), l));
+            }
+        }
+        out.push(Stmt::Assign(g_sum, g));
+        Some((rhs, g_sum, ions))
+    }
+
+    /// Every current field the mechanism writes, with its ion (None for NONSPECIFIC/ELECTRODE).
+    fn written_current_fields(&self) -> Vec<(Option<u32>, u32)> {
+        let mut v: Vec<(Option<u32>, u32)> =
+            self.written_ion_currents().into_iter().map(|(i, f)| (Some(i), f)).collect();
+        for n in self.m.nonspecific.iter().chain(&self.m.electrode) {
+            if let Some(&f) = self.field_of.get(n) {
+                v.push((None, f));
+            }
+        }
+        v
     }
 
     /// With CONDUCTANCE hints NEURON evaluates BREAKPOINT once, at v, and takes the hinted
