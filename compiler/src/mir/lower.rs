@@ -13,6 +13,7 @@
 //!
 //! PROCEDUREs and FUNCTIONs are inlined at each call (recursion is reported).
 
+use super::verbatim;
 use super::*;
 use crate::diag::{Diagnostic, Span};
 use crate::nmodl::ast::{self, ExprKind, StmtKind};
@@ -1401,8 +1402,25 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
 
     fn lower_block(&mut self, b: &ast::Block, out: &mut Vec<Stmt>) {
         self.scopes.push(HashMap::new());
-        for s in &b.stmts {
-            self.lower_stmt(s, out);
+        let ranges = match verbatim::recognise(&b.stmts) {
+            verbatim::Idiom::None => vec![0..b.stmts.len()],
+            verbatim::Idiom::NoOp => vec![],
+            verbatim::Idiom::Fallback { ranges, doubles } => {
+                // The C code only chooses between a hoc-provided stream and the NMODL fallback;
+                // without hoc the fallback runs. C locals it declares become locals.
+                for name in doubles {
+                    let l = self.new_local();
+                    let z = self.arena.c(0.0);
+                    out.push(Stmt::Assign(l, z));
+                    self.scopes.last_mut().expect("scope").insert(name, l);
+                }
+                ranges
+            }
+        };
+        for r in ranges {
+            for s in &b.stmts[r] {
+                self.lower_stmt(s, out);
+            }
         }
         self.scopes.pop();
     }
