@@ -1402,8 +1402,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
 
     fn lower_block(&mut self, b: &ast::Block, out: &mut Vec<Stmt>) {
         self.scopes.push(HashMap::new());
-        let ranges = match verbatim::recognise(&b.stmts) {
-            verbatim::Idiom::None => vec![0..b.stmts.len()],
+        let ranges: Vec<std::ops::Range<usize>> = match verbatim::recognise(&b.stmts) {
+            verbatim::Idiom::None => std::iter::once(0..b.stmts.len()).collect(),
             verbatim::Idiom::NoOp => vec![],
             verbatim::Idiom::Fallback { ranges, doubles } => {
                 // The C code only chooses between a hoc-provided stream and the NMODL fallback;
