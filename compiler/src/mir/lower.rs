@@ -1886,6 +1886,21 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             let args: Vec<ExprId> = c.args.iter().map(|a| self.lower_expr(a, out)).collect();
             return self.inline_call(callee.callable, callee.is_function, &args, c.span, out);
         }
+        // Arity of the runtime functions whose arguments are used below.
+        let needed = match name {
+            "net_send" | "normrand" | "state_discontinuity" => 2,
+            "net_move" | "net_event" => 1,
+            _ => 0,
+        };
+        if c.args.len() < needed {
+            self.error(
+                "E0316",
+                c.span,
+                format!("`{name}` takes {needed} argument(s), {} given", c.args.len()),
+                "",
+            );
+            return None;
+        }
         match name {
             "net_send" => {
                 let d = self.lower_expr(&c.args[0], out);
