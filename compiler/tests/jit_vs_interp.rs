@@ -281,6 +281,11 @@ fn verbatim_random_stream_idiom_matches() {
 }
 
 #[test]
+fn arrays_unrolled_loops_and_indexed_kinetics_match() {
+    check("shells.mod", &test_mod("shells.mod"));
+}
+
+#[test]
 fn concentration_writer_matches() {
     check("cad.mod", &test_mod("cad.mod"));
 }

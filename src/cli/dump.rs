@@ -2,6 +2,8 @@
 
 use super::{load, EXIT_INPUT};
 use myelin_compiler::diag::SourceMap;
+use myelin_compiler::driver;
+use myelin_compiler::mir::lower::LowerOptions;
 use myelin_compiler::{mir, nmodl};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,23 +31,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    let mut diags = diags;
     if args.mir {
         let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("mechanism");
-        let factors = std::collections::HashMap::new();
-        let sema = nmodl::sema::analyse(&module, stem, &factors, &mut diags);
-        let mech = if diags.iter().any(|d| d.is_error()) {
-            None
-        } else {
-            mir::lower::lower(&sema, mir::lower::LowerOptions::default(), &mut diags)
-        };
-        sources.emit_stderr(&diags);
-        return match mech {
-            Some(m) => {
+        let lowered = driver::lower_module(&module, stem, diags, LowerOptions::default());
+        sources.emit_stderr(&lowered.diagnostics);
+        return match lowered.mir {
+            Some(m) if !lowered.diagnostics.iter().any(|d| d.is_error()) => {
                 load::print_stdout(&mir::dump_mechanism(&m));
                 ExitCode::SUCCESS
             }
-            None => ExitCode::from(EXIT_INPUT),
+            _ => ExitCode::from(EXIT_INPUT),
         };
     }
     sources.emit_stderr(&diags);

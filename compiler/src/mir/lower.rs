@@ -132,6 +132,8 @@ struct Lowerer<'m, 'a, 'd> {
     watches: Vec<(ast::Expr, u32, u32, u32)>,
     /// v copies of enclosing bodies while an implicit system is lowered.
     saved_v_override: Vec<Option<Place>>,
+    /// Loop variables of unrolled FROM loops, with their value in the current copy.
+    const_vars: HashMap<String, f64>,
 }
 
 impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
@@ -164,6 +166,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             last_fluxes: None,
             watches: vec![],
             saved_v_override: vec![],
+            const_vars: HashMap::new(),
         }
     }
 
@@ -184,20 +187,21 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let order = self.m.order.clone();
         for name in &order {
             let s = self.m.symbols[name].clone();
-            if s.array.is_some()
-                && matches!(
-                    s.kind,
-                    SymbolKind::Parameter { .. } | SymbolKind::State { .. } | SymbolKind::Assigned { .. }
-                )
-            {
-                self.error(
-                    "E0301",
-                    s.span,
-                    format!("array variable `{name}` is not supported by the compiler yet"),
-                    "Myelin compiles scalar variables only for now; NEURON accepts this file",
-                );
-                continue;
+            // Arrays are laid out element by element, named `x[k]` (the ABI's convention); an
+            // indexed access resolves to its element at compile time (see `element_name`).
+            let elements: Vec<String> = match s.array {
+                Some(n) => (0..n).map(|k| format!("{name}[{k}]")).collect(),
+                None => vec![name.clone()],
+            };
+            for name in &elements {
+                self.layout_symbol(name, &s);
             }
+        }
+        self.layout_usetable();
+    }
+
+    fn layout_symbol(&mut self, name: &str, s: &sema::Symbol) {
+        {
             let units = s.units.clone().unwrap_or_default();
             match &s.kind {
                 SymbolKind::Parameter { value, range: true } => {
@@ -210,23 +214,21 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 }
                 SymbolKind::Assigned { .. } => {
                     // READ-only ion variables live in locals of each body (copied from the ion).
-                    if let Some((_, k)) = s.ion {
-                        if !self.ion_written(name) && k != IonVarKind::Current {
-                            continue;
-                        }
-                        if !self.ion_written(name) && k == IonVarKind::Current {
-                            continue;
-                        }
+                    if s.ion.is_some() && !self.ion_written(name) {
+                        return;
                     }
                     self.add_field(name, FieldRole::Assigned, 0.0, units)
                 }
                 SymbolKind::ModuleLocal => {
                     let slot = self.scratch_global(1);
-                    self.global_of.insert(name.clone(), slot);
+                    self.global_of.insert(name.to_string(), slot);
                 }
                 _ => {}
             }
         }
+    }
+
+    fn layout_usetable(&mut self) {
         // usetable_<suffix>: NEURON's switch for TABLE (1 = use tables).
         if !self.opts.exact_tables && self.has_tables() {
             let g = self.globals.len() as u32;
@@ -930,18 +932,30 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
 
     /// The state places with `x' = …` equations in a DERIVATIVE block, in order.
     fn derivative_states(&mut self, block: &ast::Block) -> Vec<(String, Place)> {
-        let mut v = Vec::new();
+        let mut names: Vec<String> = Vec::new();
         collect_primes(block, &mut |name: &ast::Ident| {
-            if !v.iter().any(|(n, _): &(String, Place)| n == &name.name) {
-                v.push((name.name.clone(), Place::Field(0)));
+            if !names.contains(&name.name) {
+                names.push(name.name.clone());
             }
         });
-        for (n, p) in v.iter_mut() {
-            if let Some(Value::Place(pl)) = self.var_place(n) {
-                *p = pl
-            }
-        }
-        v
+        self.elements(names)
+            .into_iter()
+            .filter_map(|n| match self.var_place(&n) {
+                Some(Value::Place(p)) => Some((n, p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Names with arrays replaced by their elements `x[0]`, `x[1]`, ….
+    fn elements(&self, names: Vec<String>) -> Vec<String> {
+        names
+            .into_iter()
+            .flat_map(|n| match self.m.symbol(&n).and_then(|s| s.array) {
+                Some(len) => (0..len).map(|k| format!("{n}[{k}]")).collect(),
+                None => vec![n],
+            })
+            .collect()
     }
 
     /// cnexp: each `x' = f` becomes the exact exponential update when nocmodl's analysis allows;
@@ -967,7 +981,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         for s in &block.stmts {
             match &s.kind {
                 StmtKind::Assign { lhs, rhs } if lhs.name.primes == 1 => {
-                    let Some(Value::Place(x)) = self.var_place(&lhs.name.name) else {
+                    let Some(target) = self.element_ident(lhs) else {
+                        ok = false;
+                        break;
+                    };
+                    let Some(Value::Place(x)) = self.var_place(&target.name) else {
                         ok = false;
                         break;
                     };
@@ -1028,7 +1046,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         for s in &block.stmts {
             match &s.kind {
                 StmtKind::Assign { lhs, rhs } if lhs.name.primes == 1 => {
-                    let Some(Value::Place(x)) = self.var_place(&lhs.name.name) else { continue };
+                    let Some(target) = self.element_ident(lhs) else { continue };
+                    let Some(Value::Place(x)) = self.var_place(&target.name) else { continue };
                     let f = self.lower_expr(rhs, out);
                     let d = self.new_local();
                     out.push(Stmt::Assign(d, f));
@@ -1078,7 +1097,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             for s in &block.stmts {
                 match &s.kind {
                     StmtKind::Assign { lhs, rhs } if lhs.name.primes == 1 => {
-                        if let Some(i) = states.iter().position(|(nm, _)| *nm == lhs.name.name) {
+                        let target = self.element_ident(lhs).map(|t| t.name).unwrap_or_default();
+                        if let Some(i) = states.iter().position(|(nm, _)| *nm == target) {
                             let f = self.lower_expr(rhs, out);
                             out.push(Stmt::Assign(k[i], f));
                         }
@@ -1152,7 +1172,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         for s in &block.stmts {
             match &s.kind {
                 StmtKind::Assign { lhs, rhs } if lhs.name.primes == 1 => {
-                    if let Some(Value::Place(p)) = self.var_place_raw(&lhs.name.name) {
+                    let target = self.element_ident(lhs).map(|t| t.name).unwrap_or_default();
+                    if let Some(Value::Place(p)) = self.var_place_raw(&target) {
                         if let Some(i) = states.iter().position(|q| *q == p) {
                             let f = self.lower_expr(rhs, &mut body);
                             let l = self.new_local();
@@ -1209,9 +1230,12 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 }
             });
         }
-        names
+        let names: Vec<String> = names
             .into_iter()
             .filter(|n| matches!(self.m.symbol(n).map(|s| &s.kind), Some(SymbolKind::State { .. })))
+            .collect();
+        self.elements(names)
+            .into_iter()
             .filter_map(|n| match self.var_place(&n) {
                 Some(Value::Place(p)) => Some(p),
                 _ => None,
@@ -1429,15 +1453,28 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         match &s.kind {
             StmtKind::Local(vars) => {
                 for v in vars {
-                    if v.size.is_some() {
-                        self.error("E0301", v.name.span, "LOCAL arrays are not supported by the compiler yet", "");
-                        continue;
+                    let len = match &v.size {
+                        None => None,
+                        Some(ast::ArraySize::Int(n)) => Some(n.value as u32),
+                        Some(ast::ArraySize::Name(i)) => match self.m.symbol(&i.name).map(|s| &s.kind) {
+                            Some(SymbolKind::Define(n)) => Some(*n as u32),
+                            _ => {
+                                self.error("E0301", i.span, "LOCAL array size must be a number or DEFINE", "");
+                                continue;
+                            }
+                        },
+                    };
+                    let names: Vec<String> = match len {
+                        Some(n) => (0..n).map(|k| format!("{}[{k}]", v.name.name)).collect(),
+                        None => vec![v.name.name.clone()],
+                    };
+                    for name in names {
+                        let l = self.new_local();
+                        // NEURON's locals are C doubles; start them at 0 for determinism.
+                        let z = self.arena.c(0.0);
+                        out.push(Stmt::Assign(l, z));
+                        self.scopes.last_mut().expect("scope").insert(name, l);
                     }
-                    let l = self.new_local();
-                    // NEURON's locals are C doubles; start them at 0 for determinism.
-                    let z = self.arena.c(0.0);
-                    out.push(Stmt::Assign(l, z));
-                    self.scopes.last_mut().expect("scope").insert(v.name.name.clone(), l);
                 }
             }
             StmtKind::Assign { lhs, rhs } | StmtKind::Protect { lhs, rhs } => {
@@ -1449,12 +1486,13 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                     out.push(Stmt::Assign(l, e));
                     return;
                 }
-                if lhs.index.is_some() || lhs.lag.is_some() {
-                    self.error("E0301", lhs.span, "indexed or lagged assignment is not supported by the compiler yet", "");
+                if lhs.lag.is_some() {
+                    self.error("E0304", lhs.span, "lagged variables (DISCRETE) are not supported", "");
                     return;
                 }
+                let Some(target) = self.element_ident(lhs) else { return };
                 let e = self.lower_expr(rhs, out);
-                if let Some(p) = self.assign_place(&lhs.name) {
+                if let Some(p) = self.assign_place(&target) {
                     out.push(Stmt::Assign(p, e));
                 }
             }
@@ -1484,15 +1522,35 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 out.push(Stmt::While(c, b));
             }
             StmtKind::From { var, lo, hi, by, body } => {
-                // FROM i = lo TO hi BY step { } — inclusive integer loop.
-                let i = self.new_local();
-                let lo_e = self.lower_expr(lo, out);
-                let hi_l = self.new_local();
-                let hi_e = self.lower_expr(hi, out);
+                // FROM i = lo TO hi BY step { } — inclusive integer loop. With bounds known when
+                // compiling (numbers, DEFINEs, constants), the loop is unrolled and `i` is a
+                // constant in each copy, so that array indices resolve to elements.
+                let mut pre = Vec::new();
+                let lo_e = self.lower_expr(lo, &mut pre);
+                let hi_e = self.lower_expr(hi, &mut pre);
                 let step_e = match by {
-                    Some(b) => self.lower_expr(b, out),
+                    Some(b) => self.lower_expr(b, &mut pre),
                     None => self.arena.c(1.0),
                 };
+                let bounds = (self.arena.as_const(lo_e), self.arena.as_const(hi_e), self.arena.as_const(step_e));
+                if let (Some(a), Some(b), Some(st)) = bounds {
+                    let (a, b, st) = (a.trunc(), b.trunc(), st.trunc());
+                    let count = if st > 0.0 { ((b - a) / st).floor() + 1.0 } else { 0.0 };
+                    if pre.is_empty() && (0.0..=4096.0).contains(&count) {
+                        for k in 0..count as i64 {
+                            let saved = self.const_vars.insert(var.name.clone(), a + k as f64 * st);
+                            self.lower_block(body, out);
+                            match saved {
+                                Some(v) => self.const_vars.insert(var.name.clone(), v),
+                                None => self.const_vars.remove(&var.name),
+                            };
+                        }
+                        return;
+                    }
+                }
+                out.extend(pre);
+                let i = self.new_local();
+                let hi_l = self.new_local();
                 let tlo = sym::call(&mut self.arena, MathFn::Trunc, vec![lo_e]);
                 out.push(Stmt::Assign(i, tlo));
                 out.push(Stmt::Assign(hi_l, hi_e));
@@ -1533,7 +1591,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 let mut sum = self.arena.c(0.0);
                 let mut last = None;
                 for t in lhs {
-                    let Some(Value::Place(p)) = self.var_place_raw(&t.var.name.name) else { continue };
+                    let Some(id) = self.element_ident(&t.var) else { continue };
+                    let Some(Value::Place(p)) = self.var_place_raw(&id.name) else { continue };
                     let x = self.read_place(p);
                     let c = self.arena.c(t.coef as f64);
                     let mut term = sym::mul(&mut self.arena, c, x);
@@ -1550,16 +1609,44 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 }
             }
             StmtKind::Compartment { index, volume, states } => {
-                if index.is_some() {
-                    self.error("E0301", s.span, "indexed COMPARTMENT (arrays) is not supported yet", "");
-                    return;
-                }
-                let v = self.lower_expr(volume, out);
-                let l = self.new_local();
-                out.push(Stmt::Assign(l, v));
-                for st in states {
-                    if let Some(Value::Place(p)) = self.var_place_raw(&st.name) {
-                        self.kinetic_volumes.insert(p, l);
+                // `COMPARTMENT vol {s}`, or `COMPARTMENT i, vol(i) {a}` giving element k of each array
+                // state the volume evaluated at i = k.
+                let len = states.iter().filter_map(|st| self.m.symbol(&st.name).and_then(|s| s.array)).max();
+                let copies: Vec<Option<f64>> = match (index, len) {
+                    (Some(_), Some(n)) => (0..n).map(|k| Some(k as f64)).collect(),
+                    _ => vec![None],
+                };
+                for k in copies {
+                    let saved = match (index, k) {
+                        (Some(i), Some(k)) => Some((i.name.clone(), self.const_vars.insert(i.name.clone(), k))),
+                        _ => None,
+                    };
+                    let v = self.lower_expr(volume, out);
+                    let l = self.new_local();
+                    out.push(Stmt::Assign(l, v));
+                    for st in states {
+                        let name = match (self.m.symbol(&st.name).and_then(|s| s.array), k) {
+                            (Some(_), Some(k)) => format!("{}[{k}]", st.name),
+                            (Some(n), None) => {
+                                // The same volume for every element.
+                                for e in 0..n {
+                                    if let Some(Value::Place(p)) = self.var_place_raw(&format!("{}[{e}]", st.name)) {
+                                        self.kinetic_volumes.insert(p, l);
+                                    }
+                                }
+                                continue;
+                            }
+                            _ => st.name.clone(),
+                        };
+                        if let Some(Value::Place(p)) = self.var_place_raw(&name) {
+                            self.kinetic_volumes.insert(p, l);
+                        }
+                    }
+                    if let Some((name, prev)) = saved {
+                        match prev {
+                            Some(v) => self.const_vars.insert(name, v),
+                            None => self.const_vars.remove(&name),
+                        };
                     }
                 }
             }
@@ -1661,11 +1748,12 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let v = terms
             .iter()
             .map(|t| {
-                let place = match self.var_place_raw(&t.var.name.name) {
+                let id = self.element_ident(&t.var).unwrap_or_else(|| t.var.name.clone());
+                let place = match self.var_place_raw(&id.name) {
                     Some(Value::Place(p)) => Some(p),
                     _ => None,
                 };
-                let val = self.lower_var_read(&t.var.name, &mut scratch);
+                let val = self.lower_var_read(&id, &mut scratch);
                 (t.coef, place, val)
             })
             .collect();
@@ -1682,6 +1770,9 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             if let Some(p) = frame.get(name) {
                 return Some(Value::Place(*p));
             }
+        }
+        if let Some(c) = self.const_vars.get(name) {
+            return Some(Value::Const(*c));
         }
         if let Some((_, p)) = self.fn_return.iter().rev().find(|(n, _)| n == name) {
             return Some(Value::Place(*p));
@@ -1770,6 +1861,43 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         }
     }
 
+    /// The variable an lvalue names: itself, or for `x[i]` the element `x[k]`, with `i` known when
+    /// compiling (a number, a DEFINE, or the variable of an unrolled FROM loop).
+    fn element_ident(&mut self, lv: &ast::LValue) -> Option<ast::Ident> {
+        let Some(index) = &lv.index else { return Some(lv.name.clone()) };
+        let mut scratch = Vec::new();
+        let e = self.lower_expr(index, &mut scratch);
+        let k = match self.arena.as_const(e) {
+            Some(k) if scratch.is_empty() && k >= 0.0 && k.fract() == 0.0 => k as u32,
+            Some(k) if scratch.is_empty() => {
+                self.error("E0320", index.span, format!("array index {k} is not a non-negative integer"), "");
+                return None;
+            }
+            _ => {
+                self.error(
+                    "E0301",
+                    index.span,
+                    "array index not known when compiling",
+                    "Myelin resolves array elements at compile time: use numbers, DEFINEs, or the variable of \
+                     a FROM loop with constant bounds",
+                );
+                return None;
+            }
+        };
+        let len = self.m.symbol(&lv.name.name).and_then(|s| s.array);
+        if let Some(n) = len {
+            if k >= n {
+                self.error("E0320", index.span, format!("index {k} is outside `{}[{n}]`", lv.name.name), "");
+                return None;
+            }
+        }
+        Some(ast::Ident {
+            name: format!("{}[{k}]", lv.name.name),
+            primes: lv.name.primes,
+            span: lv.name.span,
+        })
+    }
+
     fn lower_var_read(&mut self, name: &ast::Ident, _out: &mut Vec<Stmt>) -> ExprId {
         if let Some(acc) = &self.kinetic_acc {
             let _ = acc;
@@ -1818,16 +1946,14 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         match &e.kind {
             ExprKind::Num { num, .. } => self.arena.c(num.value),
             ExprKind::Var(lv) => {
-                if lv.index.is_some() || lv.lag.is_some() {
-                    self.error(
-                        "E0301",
-                        lv.span,
-                        "indexed variables are not supported by the compiler yet",
-                        "",
-                    );
+                if lv.lag.is_some() {
+                    self.error("E0304", lv.span, "lagged variables (DISCRETE) are not supported", "");
                     return self.arena.c(0.0);
                 }
-                self.lower_var_read(&lv.name, out)
+                match self.element_ident(lv) {
+                    Some(id) => self.lower_var_read(&id, out),
+                    None => self.arena.c(0.0),
+                }
             }
             ExprKind::Call(c) => self.lower_call(c, out, false).unwrap_or_else(|| self.arena.c(0.0)),
             ExprKind::Int(x) => {
@@ -2031,6 +2157,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             None
         };
         let saved_scopes = std::mem::replace(&mut self.scopes, vec![frame.clone()]);
+        let saved_consts = std::mem::take(&mut self.const_vars);
         self.inline_stack.push(name.clone());
         if let Some(r) = ret {
             self.fn_return.push((name.clone(), r));
@@ -2071,6 +2198,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         }
         self.inline_stack.pop();
         self.scopes = saved_scopes;
+        self.const_vars = saved_consts;
         ret.map(|r| self.arena.read(r))
     }
 
