@@ -188,6 +188,14 @@ impl Ctx<'_> {
                 Place::CurrentSum => a.i.add(self.node()),
                 Place::ConductanceSum => a.g.add(self.node()),
                 Place::Weight(k) => self.weights.add(k as usize),
+                Place::FieldAt(b, n, l) => {
+                    let k = crate::mir::element_index(self.locals[l as usize], n);
+                    (*a.fields.add((b + k) as usize)).add(self.instance as usize)
+                }
+                Place::GlobalAt(b, n, l) => {
+                    let k = crate::mir::element_index(self.locals[l as usize], n);
+                    a.globals.add((b + k) as usize)
+                }
                 Place::T | Place::Dt | Place::Celsius | Place::SecondOrder | Place::Flag => {
                     std::ptr::null_mut()
                 }

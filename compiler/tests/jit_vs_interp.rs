@@ -286,6 +286,11 @@ fn arrays_unrolled_loops_and_indexed_kinetics_match() {
 }
 
 #[test]
+fn arrays_indexed_at_run_time_match() {
+    check("ring.mod", &test_mod("ring.mod"));
+}
+
+#[test]
 fn concentration_writer_matches() {
     check("cad.mod", &test_mod("cad.mod"));
 }

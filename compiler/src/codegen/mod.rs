@@ -452,10 +452,19 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         }
         self.field_vars.clear();
         self.dirty.clear();
+        // Fields of arrays indexed at run time stay in memory (a cached copy would go stale).
+        let mut uncached = BTreeSet::new();
+        for p in &places {
+            if let Place::FieldAt(b, n, _) = p {
+                uncached.extend(*b..b + n);
+            }
+        }
         for p in places {
             if let Place::Field(k) = p {
-                let var = self.b.declare_var(types::F64);
-                self.field_vars.insert(k, var);
+                if !uncached.contains(&k) {
+                    let var = self.b.declare_var(types::F64);
+                    self.field_vars.insert(k, var);
+                }
             }
         }
         self.reload_fields();
@@ -860,8 +869,32 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 let w = self.weights.expect("weights in NET_RECEIVE");
                 self.b.ins().iadd_imm_s(w, k as i64 * 8)
             }
+            Place::FieldAt(b, n, l) => {
+                let k = self.element_index(l, n);
+                let fields = self.base_ptr("fields");
+                let slot = self.b.ins().iadd_imm_s(k, b as i64);
+                let slot_addr = self.elem_addr(fields, slot);
+                let col = self.b.ins().load(self.ptr, self.flags, slot_addr, 0);
+                self.elem_addr(col, self.instance)
+            }
+            Place::GlobalAt(b, n, l) => {
+                let k = self.element_index(l, n);
+                let g = self.base_ptr("globals");
+                let slot = self.b.ins().iadd_imm_s(k, b as i64);
+                self.elem_addr(g, slot)
+            }
             _ => unreachable!("no address for {p:?}"),
         }
+    }
+
+    /// `mir::element_index` in generated code: trunc, clamp into `0..len`, as an i64.
+    fn element_index(&mut self, local: u32, len: u32) -> Value {
+        let x = self.b.use_var(self.locals[local as usize]);
+        let k = self.b.ins().fcvt_to_sint_sat(types::I64, x);
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let last = self.b.ins().iconst(types::I64, len.max(1) as i64 - 1);
+        let k = self.b.ins().smax(k, zero);
+        self.b.ins().smin(k, last)
     }
 
     fn read(&mut self, p: Place) -> Value {
@@ -870,7 +903,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         }
         match p {
             Place::Local(k) => self.b.use_var(self.locals[k as usize]),
-            Place::Field(k) => self.b.use_var(self.field_vars[&k]),
+            Place::Field(k) if self.field_vars.contains_key(&k) => self.b.use_var(self.field_vars[&k]),
             Place::V | Place::Area | Place::Diam if self.node_vals.contains_key(node_name(p)) => {
                 self.b.use_var(self.node_vals[node_name(p)])
             }
@@ -895,7 +928,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         }
         match p {
             Place::Local(k) => self.b.def_var(self.locals[k as usize], v),
-            Place::Field(k) => {
+            Place::Field(k) if self.field_vars.contains_key(&k) => {
                 self.b.def_var(self.field_vars[&k], v);
                 self.dirty.insert(k);
             }

@@ -27,7 +27,13 @@ pub fn vectorizable(m: &Mechanism, body: &Body) -> bool {
     m.meta.kind == MechanismKind::Density
         && body.prologue.is_empty()
         && stmts_ok(&body.stmts, false)
-        && !m.arena.nodes.iter().any(|n| matches!(n, crate::mir::Node::TableLookup { .. }))
+        && !m.arena.nodes.iter().any(|n| {
+            matches!(
+                n,
+                crate::mir::Node::TableLookup { .. }
+                    | crate::mir::Node::Read(Place::FieldAt(..) | Place::GlobalAt(..))
+            )
+        })
 }
 
 fn stmts_ok(v: &[Stmt], in_branch: bool) -> bool {

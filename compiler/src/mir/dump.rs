@@ -81,6 +81,8 @@ fn place(p: Place) -> String {
         Place::ConductanceSum => "g".into(),
         Place::Weight(k) => format!("w{k}"),
         Place::Flag => "flag".into(),
+        Place::FieldAt(b, n, l) => format!("f{b}..f{}[l{l}]", b + n),
+        Place::GlobalAt(b, n, l) => format!("g{b}..g{}[l{l}]", b + n),
     }
 }
 

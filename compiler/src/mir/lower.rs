@@ -1490,10 +1490,15 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                     self.error("E0304", lhs.span, "lagged variables (DISCRETE) are not supported", "");
                     return;
                 }
-                let Some(target) = self.element_ident(lhs) else { return };
                 let e = self.lower_expr(rhs, out);
-                if let Some(p) = self.assign_place(&target) {
-                    out.push(Stmt::Assign(p, e));
+                match self.element(lhs, Some(out)) {
+                    Some(Element::Named(target)) => {
+                        if let Some(p) = self.assign_place(&target) {
+                            out.push(Stmt::Assign(p, e));
+                        }
+                    }
+                    Some(Element::At(p)) => out.push(Stmt::Assign(p, e)),
+                    None => {}
                 }
             }
             StmtKind::Call(c) => {
@@ -1864,13 +1869,52 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
     /// The variable an lvalue names: itself, or for `x[i]` the element `x[k]`, with `i` known when
     /// compiling (a number, a DEFINE, or the variable of an unrolled FROM loop).
     fn element_ident(&mut self, lv: &ast::LValue) -> Option<ast::Ident> {
-        let Some(index) = &lv.index else { return Some(lv.name.clone()) };
+        match self.element(lv, None)? {
+            Element::Named(id) => Some(id),
+            Element::At(_) => None,
+        }
+    }
+
+    /// Like [`Self::element_ident`], but an index known only at run time (a ring buffer of spike
+    /// times indexed by a counter) gives the element place `FieldAt`/`GlobalAt`; its index is
+    /// computed into a local by statements appended to `out`.
+    fn element(&mut self, lv: &ast::LValue, out: Option<&mut Vec<Stmt>>) -> Option<Element> {
+        let Some(index) = &lv.index else { return Some(Element::Named(lv.name.clone())) };
         let mut scratch = Vec::new();
         let e = self.lower_expr(index, &mut scratch);
         let k = match self.arena.as_const(e) {
             Some(k) if scratch.is_empty() && k >= 0.0 && k.fract() == 0.0 => k as u32,
             Some(k) if scratch.is_empty() => {
                 self.error("E0320", index.span, format!("array index {k} is not a non-negative integer"), "");
+                return None;
+            }
+            _ if out.is_some() => {
+                let out = out.expect("statements");
+                let len = self.m.symbol(&lv.name.name).and_then(|s| s.array).unwrap_or(0);
+                let first = format!("{}[0]", lv.name.name);
+                let base = match self.var_place_raw(&first) {
+                    Some(Value::Place(Place::Field(b))) => Some((true, b)),
+                    Some(Value::Place(Place::Global(b))) => Some((false, b)),
+                    _ => None,
+                };
+                if let (Some((field, b)), true) = (base, len > 0) {
+                    out.extend(scratch);
+                    let l = self.new_local();
+                    out.push(Stmt::Assign(l, e));
+                    let Place::Local(li) = l else { unreachable!("locals are Place::Local") };
+                    return Some(Element::At(if field {
+                        Place::FieldAt(b, len, li)
+                    } else {
+                        Place::GlobalAt(b, len, li)
+                    }));
+                }
+                self.error(
+                    "E0301",
+                    index.span,
+                    "LOCAL array indexed at run time",
+                    "Myelin keeps LOCAL arrays in registers: index them with numbers, DEFINEs or the variable of \
+                     a FROM loop with constant bounds, or make the array ASSIGNED",
+                );
                 return None;
             }
             _ => {
@@ -1891,11 +1935,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 return None;
             }
         }
-        Some(ast::Ident {
+        Some(Element::Named(ast::Ident {
             name: format!("{}[{k}]", lv.name.name),
             primes: lv.name.primes,
             span: lv.name.span,
-        })
+        }))
     }
 
     fn lower_var_read(&mut self, name: &ast::Ident, _out: &mut Vec<Stmt>) -> ExprId {
@@ -1950,8 +1994,9 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                     self.error("E0304", lv.span, "lagged variables (DISCRETE) are not supported", "");
                     return self.arena.c(0.0);
                 }
-                match self.element_ident(lv) {
-                    Some(id) => self.lower_var_read(&id, out),
+                match self.element(lv, Some(out)) {
+                    Some(Element::Named(id)) => self.lower_var_read(&id, out),
+                    Some(Element::At(p)) => self.arena.read(p),
                     None => self.arena.c(0.0),
                 }
             }
@@ -2292,6 +2337,14 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.table_of.insert(name, id);
         Some(id)
     }
+}
+
+/// What an lvalue names after index resolution.
+enum Element {
+    /// A variable (or an array element known when compiling).
+    Named(ast::Ident),
+    /// An array element selected at run time.
+    At(Place),
 }
 
 /// Scratch globals are numbered from this base during lowering and mapped after the named

@@ -62,6 +62,18 @@ pub enum Place {
     Weight(u32),
     /// NET_RECEIVE flag.
     Flag,
+    /// Element of a per-instance array known only at run time: fields `base..base + len`, at the
+    /// index held by local `index` (truncated and clamped into the array).
+    FieldAt(u32, u32, u32),
+    /// Element of a mechanism-wide array at a run-time index (globals `base..base + len`).
+    GlobalAt(u32, u32, u32),
+}
+
+/// The array element a run-time index selects: `trunc(x)` clamped into `0..len` (C leaves an
+/// out-of-range index undefined; Myelin never reads outside the array).
+pub fn element_index(x: f64, len: u32) -> u32 {
+    let k = if x.is_nan() { 0.0 } else { x.trunc() };
+    k.clamp(0.0, (len.max(1) - 1) as f64) as u32
 }
 
 /// Unary operators.

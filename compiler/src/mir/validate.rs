@@ -75,6 +75,18 @@ fn check_place(m: &Mechanism, p: Place, n_locals: u32, v: &mut Vec<String>, at: 
             v.push(format!("{at}: ion {k} out of range"))
         }
         Place::Weight(k) if k >= m.meta.net_receive_args => v.push(format!("{at}: weight w{k} out of range")),
+        Place::FieldAt(b, n, l) => {
+            if (b + n) as usize > m.meta.fields.len() {
+                v.push(format!("{at}: field array f{b}+{n} out of range"));
+            }
+            check_place(m, Place::Local(l), n_locals, v, at);
+        }
+        Place::GlobalAt(b, n, l) => {
+            if b + n > m.n_globals {
+                v.push(format!("{at}: global array g{b}+{n} out of range"));
+            }
+            check_place(m, Place::Local(l), n_locals, v, at);
+        }
         _ => {}
     }
 }
