@@ -33,5 +33,5 @@ pub mod testing;
 pub use catalogue::Catalogue;
 pub use engine::Simulation;
 pub use error::{RunError, SpecError};
-pub use instantiate::BuildOptions;
+pub use instantiate::{BuildOptions, SegmentFn, SegmentResolver};
 pub use spec::SimulationSpec;
