@@ -9,6 +9,16 @@ use crate::diag::Span;
 pub struct Recipe {
     /// Top-level items.
     pub items: Vec<Item>,
+    /// `(keyword, name)` of items that did not parse (already reported): the checker does not
+    /// report their names as unknown.
+    pub broken: Vec<(String, String)>,
+}
+
+impl Recipe {
+    /// True when an item `keyword name` failed to parse.
+    pub fn is_broken(&self, keyword: &str, name: &str) -> bool {
+        self.broken.iter().any(|(k, n)| k == keyword && n == name)
+    }
 }
 
 /// A name with its span.

@@ -50,14 +50,21 @@ pub fn parse_text(file: FileId, text: &str) -> Parsed {
     let mut out = Parsed::default();
     let scanned = scan::scan(file, text);
     out.diagnostics.extend(scanned.diagnostics);
-    for raw in scanned.items.iter().filter(|r| r.complete) {
+    for raw in &scanned.items {
         let slice = &text[raw.start..raw.end];
+        let mut words = slice.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+        let broken = (words.next().unwrap_or("").to_string(), words.next().unwrap_or("").to_string());
+        if !raw.complete {
+            out.recipe.broken.push(broken);
+            continue;
+        }
         if let Some(at) = too_deep(slice) {
             out.diagnostics.push(
                 Diagnostic::error(codes::TOO_DEEP, "nesting is too deep")
                     .with_primary(Span::new(file, raw.start + at, raw.start + at + 1), "here")
                     .with_hint(format!("at most {MAX_NESTING} levels of brackets are accepted")),
             );
+            out.recipe.broken.push(broken);
             continue;
         }
         match RecipeGrammar::parse(Rule::item, slice) {
@@ -67,11 +74,17 @@ pub fn parse_text(file: FileId, text: &str) -> Parsed {
                 if let Some(pair) = item {
                     match b.item(pair, Span::new(file, raw.start, raw.end)) {
                         Ok(item) => out.recipe.items.push(item),
-                        Err(d) => out.diagnostics.push(d),
+                        Err(d) => {
+                            out.diagnostics.push(d);
+                            out.recipe.broken.push(broken);
+                        }
                     }
                 }
             }
-            Err(e) => out.diagnostics.push(pest_error(file, raw.start, slice, e)),
+            Err(e) => {
+                out.diagnostics.push(pest_error(file, raw.start, slice, e));
+                out.recipe.broken.push(broken);
+            }
         }
     }
     out

@@ -361,6 +361,9 @@ impl Checker<'_> {
             return None;
         };
         let Some(m) = self.morphologies.iter().find(|m| m.name == name).cloned() else {
+            if self.broken("morphology", name) {
+                return None;
+            }
             let hint = suggest::hint(name, "morphologies", self.morphologies.iter().map(|m| m.name.as_str()));
             self.diag(
                 Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown morphology `{name}`"))

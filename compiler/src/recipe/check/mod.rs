@@ -56,6 +56,8 @@ pub(crate) struct Checker<'a> {
     pub distributions: Vec<CDist>,
     pub morphologies: Vec<CMorph>,
     pub segment_terms: Vec<Term>,
+    /// Items that did not parse: their names are not reported as unknown.
+    pub broken: Vec<(String, String)>,
 }
 
 /// The mechanism sources a recipe names (paths relative to `base`, the recipe's directory).
@@ -121,6 +123,7 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
         distributions: Vec::new(),
         morphologies: Vec::new(),
         segment_terms: Vec::new(),
+        broken: recipe.broken.clone(),
     };
     let mut model = Model { sources: mechanism_sources(recipe, base, &mut Vec::new()), ..Model::default() };
     c.declarations(recipe);
@@ -166,6 +169,11 @@ fn written_unit(e: &Expr) -> Option<String> {
 impl Checker<'_> {
     pub(crate) fn diag(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// True when an item `keyword name` failed to parse (its errors are already reported).
+    pub(crate) fn broken(&self, keyword: &str, name: &str) -> bool {
+        self.broken.iter().any(|(k, n)| k == keyword && n == name)
     }
 
     pub(crate) fn param_index(&self, name: &str) -> Option<usize> {
@@ -611,6 +619,7 @@ impl Checker<'_> {
         for n in names {
             match protocols.iter().position(|p| p.name == n.name) {
                 Some(i) => out.push(i),
+                None if self.broken("protocol", &n.name) => ok = false,
                 None => {
                     ok = false;
                     let hint = super::suggest::hint(&n.name, "protocols", protocols.iter().map(|p| p.name.as_str()));
@@ -660,6 +669,9 @@ impl Checker<'_> {
             }
             ast::Statement::Sweep { param, values, body, span } => {
                 let Some(pi) = self.param_index(&param.name) else {
+                    if self.broken("param", &param.name) {
+                        return None;
+                    }
                     let hint = super::suggest::hint(&param.name, "parameters", self.params.iter().map(|p| p.name.as_str()));
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is not a parameter", param.name))

@@ -48,7 +48,7 @@ impl Checker<'_> {
                 Some(c) => match cells.iter().position(|x| x.name == c.name) {
                     Some(i) => i,
                     None => {
-                        if !cell_spans.iter().any(|s| s.name == c.name) {
+                        if !cell_spans.iter().any(|s| s.name == c.name) && !self.broken("cell", &c.name) {
                             let hint = suggest::hint(&c.name, "cells", cell_spans.iter().map(|s| s.name.as_str()));
                             self.diag(
                                 Diagnostic::error(codes::CELL, format!("unknown cell `{}`", c.name))
@@ -69,7 +69,7 @@ impl Checker<'_> {
                                     .with_primary(name.span, "several cells are defined")
                                     .with_hint(format!("write `protocol {} for CELL {{ … }}`", name.name)),
                             );
-                        } else if cell_spans.is_empty() {
+                        } else if cell_spans.is_empty() && !self.broken.iter().any(|(k, _)| k == "cell") {
                             self.diag(
                                 Diagnostic::error(codes::CELL, format!("protocol `{}` has no cell to run on", name.name))
                                     .with_primary(name.span, "no cell is defined")

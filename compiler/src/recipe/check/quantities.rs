@@ -254,6 +254,9 @@ impl Checker<'_> {
         if let Ok(u) = quantity::parse(n) {
             return Some(Typed { term: Term::Const(1.0), unit: u, bare: false, text: Some(n.to_string()) });
         }
+        if self.broken("param", n) {
+            return None;
+        }
         let mut cands: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
         if scope.geometry {
             cands.extend(GeomVar::ALL.iter().map(|g| g.name().to_string()));
@@ -477,6 +480,9 @@ impl Checker<'_> {
                 d.labels.push(crate::diag::Label { span, message: format!("in this use of `{name}`"), primary: false });
             }
             return r;
+        }
+        if self.broken("distribution", name) {
+            return None;
         }
         let mut known: Vec<&str> = Func::ALL.iter().map(|(_, n)| *n).collect();
         known.extend(["min", "max", "pow"]);
