@@ -29,6 +29,8 @@ pub struct Report {
     pub means: Vec<(String, f64)>,
     /// Sum of the objective values.
     pub total: f64,
+    /// Trace files written.
+    pub files: usize,
 }
 
 /// A recipe eFEL setting in the standard library's form.
@@ -71,6 +73,7 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
     let mut currents_json = Value::Null;
     let mut currents: Option<Currents> = None;
     let mut errors = Vec::new();
+    let mut files = 0;
     for &pi in protocols {
         let run = r.run_protocol(pi, params);
         let p = &r.model.protocols[pi];
@@ -83,7 +86,7 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
             }
         };
         if !traces.is_empty() {
-            output::write_traces(&dir.join(&p.name), &traces)?;
+            files += output::write_traces(&dir.join(&p.name), &traces)?;
         }
         if let Some(c) = cur {
             currents_json = c.to_json();
@@ -171,5 +174,5 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
         "total_score": total,
         "errors": errors,
     });
-    Ok(Report { json, objectives, means, total })
+    Ok(Report { json, objectives, means, total, files })
 }

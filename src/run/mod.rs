@@ -258,7 +258,7 @@ impl<'a> Runner<'a> {
                 } else {
                     dir.join("evaluation.json")
                 };
-                self.summary.files += output::write_json(&file, &report.json)?;
+                self.summary.files += output::write_json(&file, &report.json)? + report.files;
                 if let Some(row) = row {
                     row.extend(report.means);
                     row.push(("total_score".into(), report.total));

@@ -727,7 +727,17 @@ impl Checker<'_> {
                                     );
                                     None
                                 } else {
-                                    Some((0..=n as usize).map(|k| a + k as f64 * d).collect())
+                                    // a + k·d rounded to 13 significant digits, so that
+                                    // `from 0 nA to 0.5 nA by 0.1 nA` gives 0.3, not
+                                    // 0.30000000000000004.
+                                    Some(
+                                        (0..=n as usize)
+                                            .map(|k| {
+                                                let v = a + k as f64 * d;
+                                                format!("{v:.12e}").parse().unwrap_or(v)
+                                            })
+                                            .collect(),
+                                    )
                                 }
                             }
                             _ => None,
