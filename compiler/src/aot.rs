@@ -58,11 +58,13 @@ pub struct TermEntry {
 /// and the target, in hex.
 pub fn fingerprint(m: &Mechanism) -> String {
     let text = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{:?}\n{}",
         mir::dump_mechanism(m),
         env!("CARGO_PKG_VERSION"),
         target_triple(),
-        serde_json::to_string(&m.meta).unwrap_or_default()
+        serde_json::to_string(&m.meta).unwrap_or_default(),
+        codegen::CodegenOptions::default(),
+        CODE_GENERATOR_SOURCE.join("\n")
     );
     let mut h1: u64 = 0xcbf29ce484222325;
     let mut h2: u64 = 0x84222325cbf29ce4;
@@ -72,6 +74,16 @@ pub fn fingerprint(m: &Mechanism) -> String {
     }
     format!("{h1:016x}{h2:016x}")
 }
+
+/// The code generator's own source: part of every fingerprint, so that objects compiled by an
+/// older code generator are never reused from a cache.
+const CODE_GENERATOR_SOURCE: &[&str] = &[
+    include_str!("codegen/mod.rs"),
+    include_str!("codegen/vector.rs"),
+    include_str!("codegen/object.rs"),
+    include_str!("codegen/helpers.rs"),
+    include_str!("mir/exp.rs"),
+];
 
 /// The target the code generator compiles for.
 pub fn target_triple() -> String {

@@ -210,9 +210,10 @@ impl SourceMap {
 
     /// Writes diagnostics to stderr, coloured when it is a terminal.
     pub fn emit_stderr(&self, diags: &[Diagnostic]) {
-        let stream = term::termcolor::StandardStream::stderr(term::termcolor::ColorChoice::Auto);
-        let mut lock = stream.lock();
-        self.emit(&mut lock, diags);
+        // Buffered: the renderer writes character by character (one system call each).
+        let mut stream = term::termcolor::BufferedStandardStream::stderr(term::termcolor::ColorChoice::Auto);
+        self.emit(&mut stream, diags);
+        let _ = std::io::Write::flush(&mut stream);
     }
 
     fn emit(&self, out: &mut dyn term::termcolor::WriteColor, diags: &[Diagnostic]) {

@@ -24,6 +24,34 @@ use crate::probes::{Probe, ProbeSource, SpikeTrain, Trace};
 use crate::spec::IonField;
 use crate::stimuli::Stimuli;
 use std::collections::HashMap;
+use std::time::Instant;
+
+/// Profile slots that are not mechanism kernels (see [`Simulation::enable_profile`]).
+const SLOT_EVENTS: usize = 0;
+const SLOT_IONS: usize = 1;
+const SLOT_MATRIX: usize = 2;
+const SLOT_SOLVE: usize = 3;
+const SLOT_UPDATE: usize = 4;
+const SLOT_PROBES: usize = 5;
+const FIXED_SLOTS: [&str; 6] = [
+    "events (threshold checks, WATCH, delivery)",
+    "ions (accumulators, Nernst potentials)",
+    "matrix (fill, electrodes, axial terms)",
+    "Hines solve",
+    "voltage update",
+    "probes (sampling)",
+];
+
+/// Where the time of a run went, per phase and per mechanism kernel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProfileEntry {
+    /// What (`Hines solve`, `advance_state NaTs2_t`, …).
+    pub name: String,
+    /// Wall-clock seconds spent in it.
+    pub seconds: f64,
+    /// How many times it ran.
+    pub calls: u64,
+}
 
 /// Names of the things in a simulation, for lookups by callers.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +97,9 @@ pub struct Simulation {
     pub(crate) names: Names,
     pub(crate) error: Option<RunError>,
     pub(crate) initialized: bool,
+    /// Per-slot (seconds, calls) when profiling; slots are `FIXED_SLOTS` then
+    /// compute_currents / advance_state of each mechanism.
+    pub(crate) prof: Option<Vec<(f64, u64)>>,
 }
 
 // SAFETY: every raw pointer inside a `Simulation` points into memory the simulation owns (its
@@ -103,6 +134,52 @@ impl Simulation {
     pub fn events(&self) -> &EventSystem {
         // SAFETY: as in `ev`.
         unsafe { &*self.events }
+    }
+
+    #[inline]
+    fn tick(&self) -> Option<Instant> {
+        self.prof.as_ref().map(|_| Instant::now())
+    }
+
+    #[inline]
+    fn tock(&mut self, slot: usize, t0: Option<Instant>) {
+        if let (Some(p), Some(t0)) = (self.prof.as_mut(), t0) {
+            let e = &mut p[slot];
+            e.0 += t0.elapsed().as_secs_f64();
+            e.1 += 1;
+        }
+    }
+
+    /// Starts accounting where the time of the following steps goes (a clock read around every
+    /// phase and every kernel call, about 1 µs per step).
+    pub fn enable_profile(&mut self) {
+        self.prof = Some(vec![(0.0, 0); FIXED_SLOTS.len() + 2 * self.mechs.len()]);
+    }
+
+    /// The time per phase and per kernel since [`Simulation::enable_profile`], largest first.
+    pub fn profile(&self) -> Option<Vec<ProfileEntry>> {
+        let p = self.prof.as_ref()?;
+        let mut out: Vec<ProfileEntry> = p
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.1 > 0)
+            .map(|(i, &(seconds, calls))| {
+                let name = if i < FIXED_SLOTS.len() {
+                    FIXED_SLOTS[i].to_string()
+                } else {
+                    let k = (i - FIXED_SLOTS.len()) / 2;
+                    let what = if (i - FIXED_SLOTS.len()).is_multiple_of(2) {
+                        "compute_currents"
+                    } else {
+                        "advance_state"
+                    };
+                    format!("{what} {} ({} instances)", self.mechs[k].meta.name, self.mechs[k].count)
+                };
+                ProfileEntry { name, seconds, calls }
+            })
+            .collect();
+        out.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+        Some(out)
     }
 
     fn refresh_ion_cols(&mut self) {
@@ -267,6 +344,7 @@ impl Simulation {
 
     /// Currents, conductances and the cable matrix at time `t` (NEURON's `setup_tree_matrix`).
     fn setup_tree_matrix(&mut self, t: f64) {
+        let p0 = self.tick();
         self.i_mem.fill(0.0);
         self.g_mem.fill(0.0);
         self.i_elec.fill(0.0);
@@ -276,12 +354,16 @@ impl Simulation {
             ion.begin_currents(celsius);
         }
         self.refresh_ion_cols();
+        self.tock(SLOT_IONS, p0);
         for k in 0..self.mechs.len() {
             if let Some(f) = self.mechs[k].kernels.compute_currents {
+                let p1 = self.tick();
                 let env = self.env(t, self.mechs[k].meta.electrode_current);
                 self.mechs[k].call(f, &env, &self.ion_cols);
+                self.tock(FIXED_SLOTS.len() + 2 * k, p1);
             }
         }
+        let p2 = self.tick();
         self.stimuli.add_currents(t, &self.v, &mut self.i_elec, &mut self.g_elec);
         let cfac = 0.001 * self.cj();
         let n = self.v.len();
@@ -296,6 +378,7 @@ impl Simulation {
             d[i] = sav_d[i] - g_elec[i];
         }
         self.cable.add_axial(&self.v);
+        self.tock(SLOT_MATRIX, p2);
     }
 
     /// Advances one time step.
@@ -305,6 +388,7 @@ impl Simulation {
         }
         let dt = self.dt;
         let t0 = self.t;
+        let p0 = self.tick();
         {
             let v = std::mem::take(&mut self.v);
             self.ev().check_thresholds(t0, &v);
@@ -312,10 +396,14 @@ impl Simulation {
         }
         self.check_watches(t0);
         self.deliver(t0 + 0.5 * dt);
+        self.tock(SLOT_EVENTS, p0);
         self.t += 0.5 * dt;
         let tmid = self.t;
         self.setup_tree_matrix(tmid);
+        let p1 = self.tick();
         self.cable.solve();
+        self.tock(SLOT_SOLVE, p1);
+        let p1 = self.tick();
         if self.secondorder {
             for ion in &mut self.ions {
                 ion.second_order_correction(self.cable.rhs());
@@ -340,11 +428,13 @@ impl Simulation {
         self.t += 0.5 * dt;
         let t1 = self.t;
         self.refresh_ion_cols();
+        self.tock(SLOT_UPDATE, p1);
         for k in 0..self.mechs.len() {
             let (adv, wr) = (self.mechs[k].kernels.advance_state, self.mechs[k].kernels.write_ions);
             if adv.is_none() && wr.is_none() {
                 continue;
             }
+            let p2 = self.tick();
             let env = self.env(t1, self.mechs[k].meta.electrode_current);
             if let Some(f) = adv {
                 self.mechs[k].call(f, &env, &self.ion_cols);
@@ -352,14 +442,19 @@ impl Simulation {
             if let Some(f) = wr {
                 self.mechs[k].call(f, &env, &self.ion_cols);
             }
+            self.tock(FIXED_SLOTS.len() + 2 * k + 1, p2);
         }
+        let p3 = self.tick();
         self.stimuli.after_solve(&self.v);
         self.step_index += 1;
         if self.step_index.is_multiple_of(self.record_every) {
             self.sample();
         }
+        self.tock(SLOT_PROBES, p3);
+        let p4 = self.tick();
         self.deliver(t1);
         self.take_service_error();
+        self.tock(SLOT_EVENTS, p4);
     }
 
     fn sample(&mut self) {

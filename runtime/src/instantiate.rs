@@ -1090,6 +1090,7 @@ impl Simulation {
             names,
             error: None,
             initialized: false,
+            prof: None,
             layout,
         })
     }

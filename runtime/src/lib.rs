@@ -31,7 +31,7 @@ pub mod stimuli;
 pub mod testing;
 
 pub use catalogue::Catalogue;
-pub use engine::Simulation;
+pub use engine::{ProfileEntry, Simulation};
 pub use error::{RunError, SpecError};
 pub use instantiate::{BuildOptions, SegmentFn, SegmentResolver};
 pub use spec::SimulationSpec;

@@ -106,8 +106,22 @@ pub fn lower_all(src: &Sources, sources: &mut SourceMap) -> Result<Vec<mir::Mech
     if failed {
         Err(diags)
     } else {
+        sort_neuron_order(&mut out);
         Ok(out)
     }
+}
+
+/// NEURON's own mechanisms, in the order NEURON registers them.
+const NEURON_BUILTIN: &[&str] = &["pas", "hh", "IClamp", "SEClamp", "ExpSyn", "Exp2Syn", "NetStim"];
+
+/// Sorts mechanisms in NEURON's registration order: its built-ins first, then the others by name
+/// as nrnivmodl lists its files. The engine calls mechanisms in this order, which matters where
+/// one reads what another wrote in the same step (SK_E2 reads the cai CaDynamics_E2 wrote).
+pub fn sort_neuron_order(v: &mut [mir::Mechanism]) {
+    let rank = |n: &str| NEURON_BUILTIN.iter().position(|x| *x == n).unwrap_or(NEURON_BUILTIN.len());
+    v.sort_by(|a, b| {
+        (rank(&a.meta.name), a.meta.name.as_bytes()).cmp(&(rank(&b.meta.name), b.meta.name.as_bytes()))
+    });
 }
 
 /// Compiles (or loads from the cache) every mechanism and registers it.

@@ -1,5 +1,6 @@
 //! Subcommands. Each lives in its own module with a `run` function returning the exit code.
 
+mod bluepyopt;
 mod build;
 mod check;
 mod dump;
@@ -44,6 +45,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Run the statements of a recipe (.recipe): traces, features, scores, sweeps.
     Run(run::Args),
+    /// BluePyOpt / BluePyEModel e-models: run protocols from their configuration files.
+    Bluepyopt(bluepyopt::Args),
 }
 
 /// Runs one subcommand.
@@ -56,5 +59,6 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Run(a) => run::run(a),
+        Command::Bluepyopt(a) => bluepyopt::run(a),
     }
 }

@@ -1,6 +1,6 @@
 //! In-process compilation with `cranelift-jit` (`myelin run`).
 
-use super::{define_mechanism, helpers, CodegenError};
+use super::{define_mechanism_with, helpers, CodegenError, CodegenOptions};
 use crate::mir::Mechanism;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -35,15 +35,20 @@ pub fn native_isa() -> Result<std::sync::Arc<dyn cranelift_codegen::isa::TargetI
     isa.finish(settings::Flags::new(flags)).map_err(|e| CodegenError(e.to_string()))
 }
 
-/// Compiles a mechanism to native code in memory.
+/// Compiles a mechanism to native code in memory with the default options.
 pub fn compile(m: &Mechanism) -> Result<JitMechanism, CodegenError> {
+    compile_with(m, CodegenOptions::default())
+}
+
+/// Compiles a mechanism to native code in memory.
+pub fn compile_with(m: &Mechanism, opts: CodegenOptions) -> Result<JitMechanism, CodegenError> {
     let isa = native_isa()?;
     let mut builder = JITBuilder::with_isa(isa, cranelift_module::default_libcall_names());
     for (name, ptr) in helpers::symbol_table() {
         builder.symbol(name, ptr);
     }
     let mut module = JITModule::new(builder);
-    let ids = define_mechanism(&mut module, m, &sanitize(&m.meta.name))?;
+    let ids = define_mechanism_with(&mut module, m, &sanitize(&m.meta.name), opts)?;
     module.finalize_definitions()?;
     let kernel = |id: Option<cranelift_module::FuncId>| -> Option<KernelFn> {
         // SAFETY: the function was defined with the kernel signature.

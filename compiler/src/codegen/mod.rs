@@ -12,6 +12,7 @@ pub mod helpers;
 pub mod jit;
 pub mod load;
 pub mod object;
+mod vector;
 
 use crate::mir::{Bin, Body, ExprId, MathFn, Mechanism, Node, Place, Stmt, Un};
 use crate::nmodl::sema::IonVarKind;
@@ -46,6 +47,24 @@ impl From<ModuleError> for CodegenError {
     }
 }
 
+/// Choices of the code generator.
+#[derive(Debug, Clone, Copy)]
+pub struct CodegenOptions {
+    /// Run two instances per iteration with f64x2 vectors where the body allows it.
+    pub vectorize: bool,
+    /// Call the C library's exp (bit-identical to NEURON's traces) rather than Myelin's inline
+    /// exp (`mir::exp`, within 1 ulp of it; what the interpreter and constant folding use).
+    /// Measured on the L5PC channels' state kernels (bench/kernels.sh), the inline exp in vector
+    /// code is 1.2–1.45× faster than the C library's called lane by lane, so it is the default.
+    pub libm_exp: bool,
+}
+
+impl Default for CodegenOptions {
+    fn default() -> Self {
+        CodegenOptions { vectorize: true, libm_exp: false }
+    }
+}
+
 /// Symbol names of the entry points of mechanism `name` (used by JIT and objects alike).
 pub fn symbol(prefix: &str, entry: &str) -> String {
     format!("myelin_{prefix}_{entry}")
@@ -75,6 +94,16 @@ pub fn define_mechanism<M: Module>(
     m: &Mechanism,
     prefix: &str,
 ) -> Result<EntryIds, CodegenError> {
+    define_mechanism_with(module, m, prefix, CodegenOptions::default())
+}
+
+/// [`define_mechanism`] with explicit options.
+pub fn define_mechanism_with<M: Module>(
+    module: &mut M,
+    m: &Mechanism,
+    prefix: &str,
+    opts: CodegenOptions,
+) -> Result<EntryIds, CodegenError> {
     let ptr = module.target_config().pointer_type();
     let cc = module.target_config().default_call_conv;
     let imports = Imports::declare(module, cc)?;
@@ -92,7 +121,7 @@ pub fn define_mechanism<M: Module>(
         ctx.func.signature = residual_sig(ptr, cc);
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let mut e = Emitter::new(module, &mut b, m, &imports, &residual_ids, ptr, cc);
+            let mut e = Emitter::new(module, &mut b, m, &imports, &residual_ids, ptr, cc, opts);
             e.residual_function(sys);
             b.finalize(module.target_config());
         }
@@ -121,7 +150,7 @@ pub fn define_mechanism<M: Module>(
         ctx.func.signature = sig;
         {
             let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-            let mut e = Emitter::new(module, &mut b, m, &imports, &residual_ids, ptr, cc);
+            let mut e = Emitter::new(module, &mut b, m, &imports, &residual_ids, ptr, cc, opts);
             if is_event {
                 e.event_function(body);
             } else {
@@ -129,7 +158,17 @@ pub fn define_mechanism<M: Module>(
             }
             b.finalize(module.target_config());
         }
+        if std::env::var_os("MYELIN_DUMP_CLIF").is_some() {
+            eprintln!("; {} {name}\n{}", m.meta.name, ctx.func.display());
+        }
+        let dump_asm = std::env::var_os("MYELIN_DUMP_ASM").is_some();
+        ctx.set_disasm(dump_asm);
         module.define_function(id, &mut ctx).map_err(|e| CodegenError(format!("{name}: {e:?}")))?;
+        if dump_asm {
+            if let Some(vcode) = ctx.compiled_code().and_then(|c| c.vcode.clone()) {
+                eprintln!("; {} {name} (machine code)\n{vcode}", m.meta.name);
+            }
+        }
         module.clear_context(&mut ctx);
         match name {
             "init" => ids.init = Some(id),
@@ -225,6 +264,11 @@ struct Emitter<'e, 'b, M: Module> {
     node_vals: HashMap<&'static str, Variable>,
     weights: Option<Value>,
     flag: Option<Value>,
+    /// 1 for scalar code, 2 while emitting the f64x2 form.
+    lanes: u8,
+    /// Nodes of the two instances of a vector iteration.
+    vnodes: Option<(Value, Value)>,
+    opts: CodegenOptions,
 }
 
 impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
@@ -236,6 +280,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         residual_ids: &'e [FuncId],
         ptr: types::Type,
         cc: CallConv,
+        opts: CodegenOptions,
     ) -> Self {
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
@@ -265,6 +310,9 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             node_vals: HashMap::new(),
             weights: None,
             flag: None,
+            lanes: 1,
+            vnodes: None,
+            opts,
         }
     }
 
@@ -364,11 +412,12 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
     }
 
     fn declare_locals(&mut self, n: u32) {
-        self.locals = (0..n).map(|_| self.b.declare_var(types::F64)).collect();
+        let ty = self.fty();
+        self.locals = (0..n).map(|_| self.b.declare_var(ty)).collect();
     }
 
     fn zero_locals(&mut self) {
-        let z = self.b.ins().f64const(0.0);
+        let z = self.fconst(0.0);
         for l in self.locals.clone() {
             self.b.def_var(l, z);
         }
@@ -467,14 +516,45 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             self.b.switch_to_block(after);
             self.b.seal_block(after);
         }
+        let zero = self.b.ins().iconst(types::I64, 0);
+        // Two instances per iteration while at least two remain, then the scalar loop.
+        let start = if self.opts.vectorize && vector::vectorizable(self.m, body) {
+            let vheader = self.b.create_block();
+            let vbody = self.b.create_block();
+            let vexit = self.b.create_block();
+            self.b.append_block_param(vheader, types::I64);
+            self.b.append_block_param(vexit, types::I64);
+            self.b.ins().jump(vheader, &[zero.into()]);
+            self.b.switch_to_block(vheader);
+            let i = self.b.block_params(vheader)[0];
+            let i2 = self.b.ins().iadd_imm_s(i, 2);
+            let more = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, i2, count);
+            self.b.ins().brif(more, vbody, &[], vexit, &[i.into()]);
+            self.b.switch_to_block(vbody);
+            self.b.seal_block(vbody);
+            self.lanes = 2;
+            self.declare_locals(body.n_locals);
+            self.zero_locals();
+            self.enter_pair(i, &body.stmts);
+            self.stmts(&body.stmts);
+            self.flush_pair();
+            self.lanes = 1;
+            self.vnodes = None;
+            self.b.ins().jump(vheader, &[i2.into()]);
+            self.b.seal_block(vheader);
+            self.b.switch_to_block(vexit);
+            self.b.seal_block(vexit);
+            self.b.block_params(vexit)[0]
+        } else {
+            zero
+        };
         self.declare_locals(body.n_locals);
-        // for (i = 0; i < count; i++)
+        // for (i = start; i < count; i++)
         let header = self.b.create_block();
         let body_blk = self.b.create_block();
         let exit = self.b.create_block();
         self.b.append_block_param(header, types::I64);
-        let zero = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().jump(header, &[zero.into()]);
+        self.b.ins().jump(header, &[start.into()]);
         self.b.switch_to_block(header);
         let i = self.b.block_params(header)[0];
         let more = self.b.ins().icmp(IntCC::UnsignedLessThan, i, count);
@@ -603,6 +683,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 let v = self.expr(*e);
                 self.write(*p, v);
             }
+            Stmt::If(c, t, e) if self.lanes == 2 => self.vif(*c, t, e),
             Stmt::If(c, t, e) => {
                 let cv = self.expr(*c);
                 let z = self.b.ins().f64const(0.0);
@@ -784,6 +865,9 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
     }
 
     fn read(&mut self, p: Place) -> Value {
+        if self.lanes == 2 {
+            return self.vread(p);
+        }
         match p {
             Place::Local(k) => self.b.use_var(self.locals[k as usize]),
             Place::Field(k) => self.b.use_var(self.field_vars[&k]),
@@ -806,6 +890,9 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
     }
 
     fn write(&mut self, p: Place, v: Value) {
+        if self.lanes == 2 {
+            return self.vwrite(p, v);
+        }
         match p {
             Place::Local(k) => self.b.def_var(self.locals[k as usize], v),
             Place::Field(k) => {
@@ -839,7 +926,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
 
     fn expr(&mut self, e: ExprId) -> Value {
         match self.m.arena.get(e).clone() {
-            Node::Const(c) => self.b.ins().f64const(c),
+            Node::Const(c) => self.fconst(c),
             Node::Read(p) => self.read(p),
             Node::Unary(Un::Neg, x) => {
                 let v = self.expr(x);
@@ -847,9 +934,9 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             }
             Node::Unary(Un::Not, x) => {
                 let v = self.expr(x);
-                let z = self.b.ins().f64const(0.0);
+                let z = self.fconst(0.0);
                 let c = self.b.ins().fcmp(FloatCC::Equal, v, z);
-                self.bool_to_f64(c)
+                self.truth(c)
             }
             Node::Binary(op, x, y) => {
                 let a = self.expr(x);
@@ -864,27 +951,21 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 let cv = self.expr(c);
                 let a = self.expr(x);
                 let b = self.expr(y);
-                let z = self.b.ins().f64const(0.0);
-                let cond = self.b.ins().fcmp(FloatCC::NotEqual, cv, z);
-                self.b.ins().select(cond, a, b)
+                self.choose(cv, a, b)
             }
             Node::TableLookup { base, n, tmin, mfac, x } => {
                 let xv = self.expr(x);
-                self.table_lookup(base, n, tmin, mfac, xv)
+                self.per_lane(&[xv], &mut |s: &mut Self, a: &[Value]| {
+                    s.table_lookup(base, n, tmin, mfac, a[0])
+                })
             }
         }
-    }
-
-    fn bool_to_f64(&mut self, c: Value) -> Value {
-        let one = self.b.ins().f64const(1.0);
-        let z = self.b.ins().f64const(0.0);
-        self.b.ins().select(c, one, z)
     }
 
     fn binary(&mut self, op: Bin, a: Value, b: Value) -> Value {
         let cmp = |s: &mut Self, cc: FloatCC| {
             let c = s.b.ins().fcmp(cc, a, b);
-            s.bool_to_f64(c)
+            s.truth(c)
         };
         match op {
             Bin::Add => self.b.ins().fadd(a, b),
@@ -899,20 +980,21 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             Bin::Eq => cmp(self, FloatCC::Equal),
             Bin::Ne => cmp(self, FloatCC::NotEqual),
             Bin::And | Bin::Or => {
-                let z = self.b.ins().f64const(0.0);
+                let z = self.fconst(0.0);
                 let ca = self.b.ins().fcmp(FloatCC::NotEqual, a, z);
                 let cb = self.b.ins().fcmp(FloatCC::NotEqual, b, z);
                 let c = if op == Bin::And { self.b.ins().band(ca, cb) } else { self.b.ins().bor(ca, cb) };
-                self.bool_to_f64(c)
+                self.truth(c)
             }
         }
     }
 
     fn math(&mut self, f: MathFn, args: &[Value]) -> Value {
-        if f == MathFn::Exp {
-            return self.neuron_exp(args[0]);
-        }
         match f {
+            MathFn::Exp if self.opts.libm_exp => {
+                return self.per_lane(args, &mut |s: &mut Self, a: &[Value]| s.libm_exp(a[0]))
+            }
+            MathFn::Exp => return self.inline_exp(args[0]),
             MathFn::Sqrt => return self.b.ins().sqrt(args[0]),
             MathFn::Fabs => return self.b.ins().fabs(args[0]),
             MathFn::Floor => return self.b.ins().floor(args[0]),
@@ -928,13 +1010,15 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 r
             }
         };
-        let call = self.b.ins().call(fref, args);
-        self.b.inst_results(call)[0]
+        self.per_lane(args, &mut |s: &mut Self, a: &[Value]| {
+            let call = s.b.ins().call(fref, a);
+            s.b.inst_results(call)[0]
+        })
     }
 
-    /// NEURON's `hoc_Exp`: the C library's exp with the argument clamped (0 below -700,
-    /// exp(700) above 700); the clamp is inline and the call goes straight to libm.
-    fn neuron_exp(&mut self, x: Value) -> Value {
+    /// NEURON's `hoc_Exp` through the C library's exp (the `libm_exp` option): the clamp is
+    /// inline and the call goes straight to libm. Scalar only (vectors call it per lane).
+    fn libm_exp(&mut self, x: Value) -> Value {
         let lo = self.b.ins().f64const(-700.0);
         let hi = self.b.ins().f64const(700.0);
         let too_big = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi);
@@ -954,36 +1038,21 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         self.b.ins().select(too_small, zero, r)
     }
 
-    /// nocmodl's table interpolation, branch for branch.
+    /// nocmodl's table interpolation, without branches: the index is clamped so that the
+    /// interpolation always reads inside the table, and the out-of-range and NaN cases are chosen
+    /// by selects afterwards; inside the range it computes exactly nocmodl's
+    /// `t[i] + theta*(t[i+1] - t[i])` with `i = (int)xi`, `theta = xi - i`.
     fn table_lookup(&mut self, base: u32, n: u32, tmin: u32, mfac: u32, x: Value) -> Value {
         let g = self.base_ptr("globals");
         let tmin_v = self.b.ins().load(types::F64, self.flags, g, (tmin * 8) as i32);
         let mfac_v = self.b.ins().load(types::F64, self.flags, g, (mfac * 8) as i32);
         let d = self.b.ins().fsub(x, tmin_v);
         let xi = self.b.ins().fmul(mfac_v, d);
-        let join = self.b.create_block();
-        self.b.append_block_param(join, types::F64);
-        let not_nan = self.b.create_block();
-        let above0 = self.b.create_block();
-        let inside = self.b.create_block();
-        // NaN → xi
-        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, xi, xi);
-        self.b.ins().brif(is_nan, join, &[xi.into()], not_nan, &[]);
-        self.b.switch_to_block(not_nan);
-        self.b.seal_block(not_nan);
-        let z = self.b.ins().f64const(0.0);
-        let le0 = self.b.ins().fcmp(FloatCC::LessThanOrEqual, xi, z);
-        let first = self.b.ins().load(types::F64, self.flags, g, (base * 8) as i32);
-        self.b.ins().brif(le0, join, &[first.into()], above0, &[]);
-        self.b.switch_to_block(above0);
-        self.b.seal_block(above0);
-        let nf = self.b.ins().f64const(n as f64);
-        let gen = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, xi, nf);
-        let last = self.b.ins().load(types::F64, self.flags, g, ((base + n) * 8) as i32);
-        self.b.ins().brif(gen, join, &[last.into()], inside, &[]);
-        self.b.switch_to_block(inside);
-        self.b.seal_block(inside);
-        let i = self.b.ins().fcvt_to_sint(types::I64, xi);
+        let i = self.b.ins().fcvt_to_sint_sat(types::I64, xi);
+        let zero_i = self.b.ins().iconst(types::I64, 0);
+        let last_i = self.b.ins().iconst(types::I64, n as i64 - 1);
+        let i = self.b.ins().smax(i, zero_i);
+        let i = self.b.ins().smin(i, last_i);
         let fi = self.b.ins().fcvt_from_sint(types::F64, i);
         let theta = self.b.ins().fsub(xi, fi);
         let a = self.elem_addr(g, i);
@@ -991,11 +1060,17 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         let t1 = self.b.ins().load(types::F64, self.flags, a, ((base + 1) * 8) as i32);
         let diff = self.b.ins().fsub(t1, t0);
         let prod = self.b.ins().fmul(theta, diff);
-        let r = self.b.ins().fadd(t0, prod);
-        self.b.ins().jump(join, &[r.into()]);
-        self.b.switch_to_block(join);
-        self.b.seal_block(join);
-        self.b.block_params(join)[0]
+        let inside = self.b.ins().fadd(t0, prod);
+        let first = self.b.ins().load(types::F64, self.flags, g, (base * 8) as i32);
+        let last = self.b.ins().load(types::F64, self.flags, g, ((base + n) * 8) as i32);
+        let nf = self.b.ins().f64const(n as f64);
+        let ge_n = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, xi, nf);
+        let r = self.b.ins().select(ge_n, last, inside);
+        let z = self.b.ins().f64const(0.0);
+        let le0 = self.b.ins().fcmp(FloatCC::LessThanOrEqual, xi, z);
+        let r = self.b.ins().select(le0, first, r);
+        let is_nan = self.b.ins().fcmp(FloatCC::Unordered, xi, xi);
+        self.b.ins().select(is_nan, xi, r)
     }
 }
 

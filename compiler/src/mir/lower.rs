@@ -1650,7 +1650,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 None
             }
             None => {
-                self.error("E0313", name.span, format!("cannot resolve `{}`", name.name), "");
+                if self.m.symbol(&name.name).is_some_and(|s| s.array.is_some()) {
+                    self.failed = true;
+                } else {
+                    self.error("E0313", name.span, format!("cannot resolve `{}`", name.name), "");
+                }
                 None
             }
         }
@@ -1675,6 +1679,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             Some(Value::Place(p)) => self.arena.read(p),
             Some(Value::Const(c)) => self.arena.c(c),
             None => {
+                if self.m.symbol(&name.name).is_some_and(|s| s.array.is_some()) {
+                    // Arrays are reported once where they are declared (E0301).
+                    self.failed = true;
+                    return self.arena.c(0.0);
+                }
                 if let Some(sema::Symbol { kind: SymbolKind::UnitFactor(None), .. }) =
                     self.m.symbol(&name.name)
                 {

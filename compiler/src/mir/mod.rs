@@ -11,6 +11,7 @@
 //! instance's node, NET_RECEIVE weights, and simulation scalars (t, dt, celsius).
 
 mod dump;
+pub mod exp;
 pub mod lower;
 mod validate;
 
@@ -245,15 +246,11 @@ impl MathFn {
     }
 }
 
-/// NEURON's `hoc_Exp`: exactly 0 for x < -700, exp(700) for x > 700, else exp(x).
+/// NEURON's `hoc_Exp`: exactly 0 for x < -700, exp(700) for x > 700, else exp(x) — Myelin's
+/// inline exponential ([`exp::exp`], within 1 ulp of the C library's), which generated code uses
+/// by default. (`CodegenOptions::libm_exp` selects the C library's, bit-identical to NEURON.)
 pub fn neuron_exp(x: f64) -> f64 {
-    if x < -700.0 {
-        0.0
-    } else if x > 700.0 {
-        700f64.exp()
-    } else {
-        x.exp()
-    }
+    exp::exp(x)
 }
 
 /// The error function (the `libm` crate's port of the C library's implementation).

@@ -861,7 +861,7 @@ impl<'a> Analyser<'a, '_> {
                     SymbolKind::Parameter { range, .. } | SymbolKind::Assigned { range } => *range = true,
                     _ => {}
                 },
-                None => self.undeclared_interface(var, "RANGE"),
+                None => self.unused_interface_name(var, "RANGE"),
             }
         }
         for var in &global_names {
@@ -875,7 +875,7 @@ impl<'a> Analyser<'a, '_> {
                     ),
                     _ => {}
                 },
-                None => self.undeclared_interface(var, "GLOBAL"),
+                None => self.unused_interface_name(var, "GLOBAL"),
             }
         }
         if self.mech.kind == Kind::Artificial && self.mech.writes_current() {
@@ -888,10 +888,38 @@ impl<'a> Analyser<'a, '_> {
     }
 
     fn link_ion(&mut self, var: &Ident, idx: usize, k: IonVarKind) {
+        if let Some(sym) = self.mech.symbols.get(&var.name) {
+            if matches!(sym.kind, SymbolKind::Constant(_)) {
+                let decl = sym.span;
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0115",
+                        format!("ion variable `{}` is declared as a CONSTANT", var.name),
+                    )
+                    .with_primary(decl, "declared CONSTANT here")
+                    .with_secondary(var.span, "used as an ion variable here")
+                    .with_hint(format!(
+                        "NEURON rejects this: declare `{}` in ASSIGNED (or PARAMETER) instead",
+                        var.name
+                    )),
+                );
+                return;
+            }
+        }
         match self.mech.symbols.get_mut(&var.name) {
             Some(sym) => sym.ion = Some((idx, k)),
             None => self.undeclared_interface(var, "an ion variable"),
         }
+    }
+
+    /// A RANGE/GLOBAL name never declared: NEURON compiles such files (the name is simply not
+    /// exported), so it is a warning; using the name is caught as an undeclared variable.
+    fn unused_interface_name(&mut self, var: &Ident, what: &str) {
+        self.diags.push(
+            Diagnostic::warning("W0113", format!("`{}` is listed in {what} but never declared", var.name))
+                .with_primary(var.span, "no PARAMETER, ASSIGNED or STATE declares it")
+                .with_hint(format!("declare `{}` or remove it from the {what} list", var.name)),
+        );
     }
 
     fn undeclared_interface(&mut self, var: &Ident, what: &str) {
