@@ -570,13 +570,17 @@ impl Builder {
                 let mut lhs = self.expr(it.next().expect("operand"))?;
                 while let Some(op) = it.next() {
                     let rhs = self.expr(it.next().expect("operand"))?;
-                    let op = match op.as_str() {
+                    let op = match op.as_str().trim() {
                         "|" => BinOp::Union,
                         "&" => BinOp::Intersect,
                         "+" => BinOp::Add,
                         "-" => BinOp::Sub,
                         "*" => BinOp::Mul,
-                        _ => BinOp::Div,
+                        "/" => BinOp::Div,
+                        other => {
+                            return Err(Diagnostic::error(codes::SYNTAX, format!("unknown operator `{other}`"))
+                                .with_primary(self.span(&op), "here"))
+                        }
                     };
                     let span = lhs.span.to(rhs.span);
                     lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
@@ -588,7 +592,7 @@ impl Builder {
                 let lhs = self.expr(it.next().expect("operand"))?;
                 let Some(op) = it.next() else { return Ok(lhs) };
                 let rhs = self.expr(it.next().expect("operand"))?;
-                let op = match op.as_str() {
+                let op = match op.as_str().trim() {
                     "<" => BinOp::Lt,
                     "<=" => BinOp::Le,
                     ">" => BinOp::Gt,

@@ -468,13 +468,23 @@ impl Checker<'_> {
                     return c.clone();
                 }
                 let Some((_, def)) = cx.regions.iter().find(|(x, _)| x == n).cloned() else {
+                    // A section array name: every section `n[i]` (or the section `n`).
+                    let arr: Vec<bool> = cx
+                        .morph
+                        .sections
+                        .iter()
+                        .map(|s| s.name == *n || s.name.split('[').next() == Some(n.as_str()) && s.name.contains('['))
+                        .collect();
+                    if arr.iter().any(|&b| b) {
+                        return Some(arr);
+                    }
                     let mut cands: Vec<&str> = geometry::SECTION_LISTS.to_vec();
                     let defined: Vec<String> = cx.regions.iter().map(|(x, _)| x.clone()).collect();
                     cands.extend(defined.iter().map(String::as_str));
                     let hint = suggest::hint(n, "regions", cands.iter().copied());
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_REGION, format!("unknown region `{n}`"))
-                            .with_primary(e.span, "not a section list or a region of this cell")
+                            .with_primary(e.span, "not a section list, a region or a section name of this cell")
                             .with_hint(hint),
                     );
                     return None;

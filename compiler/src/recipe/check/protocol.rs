@@ -18,7 +18,7 @@ use myelin_runtime::abi::{FieldRole, MechanismKind};
 const STIMULI: &[(&str, &[&str], &[&str])] = &[
     ("step", &["delay", "duration", "amplitude"], &[]),
     ("holding", &["amplitude"], &[]),
-    ("ramp", &["delay", "duration", "from", "to"], &[]),
+    ("ramp", &["delay", "duration", "amplitude_start", "amplitude_end"], &[]),
     ("pulses", &["delay", "duration", "amplitude", "count", "interval"], &[]),
     ("sequence", &["times", "amplitudes"], &[]),
     ("noise", &["delay", "duration", "mean", "std"], &["seed"]),
@@ -325,7 +325,7 @@ impl Checker<'_> {
             if !got.iter().any(|e| e.key.name == *r) {
                 let example = match *r {
                     "delay" | "duration" | "interval" => "100 ms",
-                    "amplitude" | "from" | "to" | "mean" | "std" => "0.1 nA",
+                    "amplitude" | "amplitude_start" | "amplitude_end" | "mean" | "std" => "0.1 nA",
                     "count" => "5",
                     "times" => "[10 ms, 20 ms]",
                     "amplitudes" => "[0 nA, 0.2 nA]",
@@ -359,7 +359,7 @@ impl Checker<'_> {
             "holding" => StimulusKind::Holding { amplitude: amp(self, "amplitude")? },
             "ramp" => {
                 let (d, du) = (time(self, "delay", false), time(self, "duration", false));
-                let (f, t) = (amp(self, "from"), amp(self, "to"));
+                let (f, t) = (amp(self, "amplitude_start"), amp(self, "amplitude_end"));
                 StimulusKind::Ramp { delay: d?, duration: du?, from: f?, to: t? }
             }
             "pulses" => {
