@@ -396,7 +396,7 @@ impl Checker<'_> {
                         self.diag(
                             Diagnostic::error(codes::MORPHOLOGY, format!("cannot read morphology `{file}`"))
                                 .with_primary(m.source.span, msg.lines().next().unwrap_or("").to_string())
-                                .with_hint(format!("paths are relative to the recipe's directory ({})", self.base.display())),
+                                .with_hint(format!("paths are relative to the recipe's directory ({})", super::shown_dir(&self.base))),
                         );
                         None
                     }

@@ -88,7 +88,7 @@ pub fn mechanism_sources(recipe: &Recipe, base: &Path, diags: &mut Vec<Diagnosti
                         diags.push(
                             Diagnostic::error(codes::MECH_SOURCE, format!("`{}` does not exist", p.value))
                                 .with_primary(p.span, "no such file or directory")
-                                .with_hint(format!("paths are relative to the recipe's directory ({})", base.display())),
+                                .with_hint(format!("paths are relative to the recipe's directory ({})", shown_dir(base))),
                         );
                     } else if aot && !path.join(crate::aot::CATALOGUE_FILE).is_file() {
                         diags.push(
@@ -155,6 +155,15 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
     model.segment_terms = std::mem::take(&mut c.segment_terms);
     let failed = c.diags.iter().any(Diagnostic::is_error);
     (if failed { None } else { Some(model) }, c.diags)
+}
+
+/// A directory as shown in hints (`.` for the current one).
+pub(crate) fn shown_dir(d: &Path) -> String {
+    if d.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        d.display().to_string()
+    }
 }
 
 /// The unit text of a constant expression as written, if it is one quantity (`0.1 S/cm2`).
@@ -269,12 +278,13 @@ impl Checker<'_> {
         let typed = self.typed(first, Scope::CONST, &mut Vec::new(), 0);
         let Some(typed) = typed else { return };
         let unit = typed.unit;
-        let unit_text = if quantities::dim_of(&unit_text) == unit.dim || unit_text.is_empty() {
-            unit_text
-        } else {
-            String::new()
+        // The unit as written (`S/cm2`, `1/um`), for messages and output files.
+        let unit_text = match typed.text.clone() {
+            Some(t) if !t.is_empty() => t,
+            _ if !unit_text.is_empty() && quantities::dim_of(&unit_text.replace('*', "-")) == unit.dim => unit_text,
+            _ if unit.dim.is_none() && crate::recipe::quantity::same_scale(unit.scale, 1.0) => String::new(),
+            _ => format!("{unit}"),
         };
-        let db_text = unit_text.replace('*', "-");
         let as_own = |c: &mut Checker<'_>, e: &Expr, what: &str| -> Option<f64> {
             let t = c.typed(e, Scope::CONST, &mut Vec::new(), 0)?;
             if t.unit.dim != unit.dim {
@@ -323,7 +333,6 @@ impl Checker<'_> {
         if self.diags.len() > n_before {
             return;
         }
-        let _ = db_text;
         self.params.push(CParam {
             name: name.name.clone(),
             unit,

@@ -218,7 +218,8 @@ impl Checker<'_> {
             self.used_params.insert(i);
             let p = &self.params[i];
             let text = (!p.unit_text.is_empty()).then(|| p.unit_text.clone());
-            return Some(Typed { term: Term::Param(i), unit: p.unit, bare: text.is_none(), text });
+            let bare = text.is_none() && p.unit.dim.is_none() && same_scale(p.unit.scale, 1.0);
+            return Some(Typed { term: Term::Param(i), unit: p.unit, bare, text });
         }
         if let Some(g) = GeomVar::from_name(n) {
             if !scope.geometry {
@@ -334,9 +335,11 @@ impl Checker<'_> {
             }
             BinOp::Mul | BinOp::Div => {
                 let (unit, o) = if op == BinOp::Mul { (ta.unit * tb.unit, Op::Mul) } else { (ta.unit / tb.unit, Op::Div) };
-                let text = match (&ta.text, &tb.text, op) {
-                    (None, t, BinOp::Mul) if ta.unit.dim.is_none() && same_scale(ta.unit.scale, 1.0) => t.clone(),
-                    (t, None, _) if tb.unit.dim.is_none() && same_scale(tb.unit.scale, 1.0) => t.clone(),
+                let plain = |t: &Typed| t.text.is_none() && t.unit.dim.is_none() && same_scale(t.unit.scale, 1.0);
+                let text = match op {
+                    BinOp::Mul if plain(&ta) => tb.text.clone(),
+                    BinOp::Div if plain(&ta) => tb.text.as_ref().map(|t| format!("1/{t}")),
+                    _ if plain(&tb) => ta.text.clone(),
                     _ => None,
                 };
                 Some(Typed { term: Term::bin(o, ta.term, tb.term).folded(), unit, bare, text })
