@@ -265,6 +265,10 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
     if before.matches('[').count() > before.matches(']').count() && (rest.is_empty() || rest.starts_with('}')) {
         return Some("a `[` before this point is not closed".into());
     }
+    let words: Vec<&str> = prev_line.split_whitespace().collect();
+    if words.len() == 2 && ["param", "morphology", "region", "location", "set"].contains(&words[0]) && !rest.starts_with('=') {
+        return Some(format!("write `{} {} = VALUE`", words[0], words[1]));
+    }
     if rest.starts_with(':') {
         return Some("write `name = value`, not `name: value`".into());
     }

@@ -46,7 +46,7 @@ pub fn hint<'a>(name: &str, what: &str, candidates: impl IntoIterator<Item = &'a
         None => {
             let all: Vec<&str> = candidates.into_iter().collect();
             if all.is_empty() {
-                format!("no {what} is defined")
+                format!("there are no {what}")
             } else if all.len() > 12 {
                 format!("{what}: {}, …", all[..12].join(", "))
             } else {

@@ -386,7 +386,13 @@ impl Checker<'_> {
                 let path = self.base.join(file);
                 let ext = path.extension().and_then(|x| x.to_str()).unwrap_or("").to_ascii_lowercase();
                 let loaded = if ext == "swc" || ext == "asc" {
-                    myelin_runtime::morph::load(&path).map_err(|e| e.to_string())
+                    myelin_runtime::morph::load(&path).map_err(|e| {
+                        if e.line > 0 {
+                            format!("line {}: {}", e.line, e.message)
+                        } else {
+                            e.message.clone()
+                        }
+                    })
                 } else {
                     Err("only .swc and .asc (Neurolucida) files are read".to_string())
                 };
@@ -798,7 +804,11 @@ impl Checker<'_> {
             self.diag(
                 Diagnostic::error(
                     codes::MECH_KIND,
-                    format!("`{}` is a {} mechanism, not a density mechanism", mech.name, format!("{:?}", meta.kind).to_lowercase()),
+                    format!(
+                        "`{}` is {}, not a density mechanism",
+                        mech.name,
+                        if meta.kind == MechanismKind::Point { "a point process" } else { "an artificial cell" }
+                    ),
                 )
                 .with_primary(mech.span, "cannot be inserted on a region")
                 .with_hint("point processes are placed by protocols: `stimulus synapse at LOCATION { mechanism = NAME … }`"),

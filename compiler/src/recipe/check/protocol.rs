@@ -191,7 +191,11 @@ impl Checker<'_> {
                 let unit = info.unit.to_string();
                 let what = format!("the target of `{}`", feature.name);
                 let m = self.constant(mean, Expect { unit: &unit, what: &what });
-                let s = self.constant(std, Expect { unit: &unit, what: &what });
+                // The spread is checked once the mean is right (one message for one mistake).
+                let s = match m {
+                    Some(_) => self.constant(std, Expect { unit: &unit, what: &what }),
+                    None => None,
+                };
                 let settings = self.efel_settings(settings, true);
                 let (Some(m), Some(s)) = (m, s) else { continue };
                 if !(s > 0.0) {
@@ -735,9 +739,15 @@ impl Checker<'_> {
         let holding_needed = users.iter().any(|p| p.uses(CurrentVar::Holding))
             || (s.holding_declared && users.iter().any(|p| p.uses(CurrentVar::Threshold)));
         if holding_needed && s.holding.target.is_none() {
+            let first_use = users
+                .iter()
+                .flat_map(|p| &p.stimuli)
+                .find(|st| st.kind.terms().iter().any(|t| t.uses_current(CurrentVar::Holding)))
+                .map(|st| st.span)
+                .unwrap_or(users[0].span);
             let (span, label) = match holding_span {
                 Some(sp) => (sp, "no `target`"),
-                None => (users[0].span, "uses `holding_current`"),
+                None => (first_use, "uses `holding_current`"),
             };
             self.diag(
                 Diagnostic::error(codes::MISSING_KEY, "the holding current search needs a target voltage")
