@@ -22,6 +22,8 @@ use grammar::{RecipeGrammar, Rule};
 const MAX_NESTING: usize = 48;
 /// Most operators in a row without brackets (each is a level of the recursive descent).
 const MAX_UNARY_RUN: usize = 64;
+/// Most binary operators of one kind in a row (each is a level of the tree).
+const MAX_CHAIN: usize = 150;
 
 /// Result of parsing one file: the tree (items that parsed) and every problem found.
 #[derive(Debug, Default)]
@@ -96,6 +98,7 @@ fn too_deep(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut depth = 0usize;
     let mut run = 0usize;
+    let mut powers = 0usize;
     let mut in_str = false;
     let mut i = 0;
     while i < b.len() {
@@ -123,7 +126,9 @@ fn too_deep(s: &str) -> Option<usize> {
                 b')' | b']' | b'}' => depth = depth.saturating_sub(1),
                 b'-' | b'+' | b'^' => {
                     run += 1;
-                    if run > MAX_UNARY_RUN {
+                    // `^` is right associative: the grammar recurses once per `^`.
+                    powers += usize::from(c == b'^');
+                    if run > MAX_UNARY_RUN || powers > MAX_UNARY_RUN {
                         return Some(i);
                     }
                 }
@@ -572,7 +577,17 @@ impl Builder {
             Rule::or_expr | Rule::and_expr | Rule::sum | Rule::product => {
                 let mut it = p.into_inner();
                 let mut lhs = self.expr(it.next().expect("operand"))?;
+                let mut chain = 0;
                 while let Some(op) = it.next() {
+                    chain += 1;
+                    if chain > MAX_CHAIN {
+                        return Err(Diagnostic::error(
+                            codes::TOO_DEEP,
+                            format!("more than {MAX_CHAIN} operators in one expression"),
+                        )
+                        .with_primary(self.span(&op), "here")
+                        .with_hint("split the expression, e.g. with a distribution or a parameter"));
+                    }
                     let rhs = self.expr(it.next().expect("operand"))?;
                     let op = match op.as_str().trim() {
                         "|" => BinOp::Union,

@@ -58,6 +58,8 @@ pub(crate) struct Checker<'a> {
     pub segment_terms: Vec<Term>,
     /// Items that did not parse: their names are not reported as unknown.
     pub broken: Vec<(String, String)>,
+    /// Distribution calls expanded so far (bounded: expansions can grow exponentially).
+    pub expansions: usize,
 }
 
 /// The mechanism sources a recipe names (paths relative to `base`, the recipe's directory).
@@ -124,6 +126,7 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
         morphologies: Vec::new(),
         segment_terms: Vec::new(),
         broken: recipe.broken.clone(),
+        expansions: 0,
     };
     let mut model = Model { sources: mechanism_sources(recipe, base, &mut Vec::new()), ..Model::default() };
     c.declarations(recipe);
@@ -277,13 +280,17 @@ impl Checker<'_> {
         let n_before = self.diags.len();
         let typed = self.typed(first, Scope::CONST, &mut Vec::new(), 0);
         let Some(typed) = typed else { return };
-        let unit = typed.unit;
-        // The unit as written (`S/cm2`, `1/um`), for messages and output files.
-        let unit_text = match typed.text.clone() {
-            Some(t) if !t.is_empty() => t,
-            _ if !unit_text.is_empty() && quantities::dim_of(&unit_text.replace('*', "-")) == unit.dim => unit_text,
-            _ if unit.dim.is_none() && crate::recipe::quantity::same_scale(unit.scale, 1.0) => String::new(),
-            _ => format!("{unit}"),
+        // The unit as written (`S/cm2`, `1/um`) when there is one; otherwise the value is kept in
+        // base units (plain numbers for dimensionless values).
+        let (unit, unit_text) = match typed.text.clone() {
+            Some(t) if !t.is_empty() => (typed.unit, t),
+            _ if !unit_text.is_empty() && quantities::dim_of(&unit_text.replace('*', "-")) == typed.unit.dim => {
+                (typed.unit, unit_text)
+            }
+            _ => {
+                let base = Unit { scale: 1.0, dim: typed.unit.dim };
+                (base, if base.dim.is_none() { String::new() } else { base.dim.to_string() })
+            }
         };
         let as_own = |c: &mut Checker<'_>, e: &Expr, what: &str| -> Option<f64> {
             let t = c.typed(e, Scope::CONST, &mut Vec::new(), 0)?;

@@ -54,6 +54,9 @@ pub(crate) struct Expect<'a> {
     pub what: &'a str,
 }
 
+/// Most distribution calls expanded in one recipe.
+const MAX_EXPANSIONS: usize = 5000;
+
 /// Arguments of the distribution being inlined.
 pub(crate) type Bindings = Vec<(String, Typed)>;
 
@@ -327,7 +330,8 @@ impl Checker<'_> {
                 };
                 let term = Term::bin(top, ta.term, rhs).folded();
                 if matches!(op, BinOp::Add | BinOp::Sub) {
-                    let text = if ta.text == tb.text { ta.text } else { None };
+                    // The result is in the left operand's unit.
+                    let text = ta.text;
                     Some(Typed { term, unit: ta.unit, bare, text })
                 } else {
                     Some(Typed { term, unit: Unit::ONE, bare: true, text: None })
@@ -465,6 +469,18 @@ impl Checker<'_> {
         if let Some(k) = self.distributions.iter().position(|d| d.name == name) {
             if stack.iter().any(|(s, _)| s == name) || stack.len() > 16 {
                 return self.err(codes::RECURSION, span, format!("distribution `{name}` calls itself"), "recursive call");
+            }
+            self.expansions += 1;
+            if self.expansions > MAX_EXPANSIONS {
+                if self.expansions == MAX_EXPANSIONS + 1 {
+                    self.err(
+                        codes::TOO_DEEP,
+                        span,
+                        format!("distributions expand to more than {MAX_EXPANSIONS} calls"),
+                        "expanding this call",
+                    );
+                }
+                return None;
             }
             let (dargs, body) = (self.distributions[k].args.clone(), self.distributions[k].body.clone());
             if !arity(self, dargs.len()) {
