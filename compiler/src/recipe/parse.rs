@@ -255,7 +255,13 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
         );
     }
     if rest.starts_with("=") && prev_line.trim_end().ends_with(|c: char| c.is_ascii_alphanumeric()) {
-        let words: Vec<&str> = prev_line.split_whitespace().collect();
+        let tok: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"].contains(&tok.as_str())
+        && before.trim_end().ends_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return Some(format!("`{tok}` is a reserved word and cannot be a name"));
+    }
+    let words: Vec<&str> = prev_line.split_whitespace().collect();
         if words.len() >= 2 {
             return Some(format!(
                 "`{}` was read as the unit of the number before it: units follow a number on the same \
@@ -269,6 +275,12 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
     }
     if before.matches('[').count() > before.matches(']').count() && (rest.is_empty() || rest.starts_with('}')) {
         return Some("a `[` before this point is not closed".into());
+    }
+    let tok: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"].contains(&tok.as_str())
+        && before.trim_end().ends_with(|c: char| c.is_ascii_alphabetic())
+    {
+        return Some(format!("`{tok}` is a reserved word and cannot be a name"));
     }
     let words: Vec<&str> = prev_line.split_whitespace().collect();
     if words.len() == 2 && ["param", "morphology", "region", "location", "set"].contains(&words[0]) && !rest.starts_with('=') {
