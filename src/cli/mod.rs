@@ -6,6 +6,7 @@ mod check;
 mod dump;
 mod features;
 mod fmt;
+mod import;
 mod load;
 pub mod mechs;
 mod run;
@@ -45,6 +46,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Run the statements of a recipe (.recipe): traces, features, scores, sweeps.
     Run(run::Args),
+    /// Convert a model configuration (BluePyOpt / BluePyEModel) into a recipe.
+    Import(import::Args),
     /// BluePyOpt / BluePyEModel e-models: run protocols from their configuration files.
     Bluepyopt(bluepyopt::Args),
 }
@@ -59,6 +62,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Run(a) => run::run(a),
+        Command::Import(a) => import::run(a),
         Command::Bluepyopt(a) => bluepyopt::run(a),
     }
 }

@@ -675,7 +675,9 @@ impl Checker<'_> {
                 };
                 match f.as_name() {
                     Some(k @ ("somadistance" | "trunk")) => {
-                        if args.len() != 2 {
+                        // `trunk(LIST, D, radial)`: the end furthest from the origin, not along +y.
+                        let radial = k == "trunk" && args.len() == 3 && args[2].value.as_name() == Some("radial");
+                        if args.len() != 2 && !radial {
                             self.diag(
                                 Diagnostic::error(codes::BAD_CALL, format!("`{k}` takes a section list and a distance"))
                                     .with_primary(e.span, "here")
@@ -687,7 +689,8 @@ impl Checker<'_> {
                         let d = self.constant(&args[1].value, Expect { unit: "um", what: "the distance" });
                         let (list, d) = (list?, d?);
                         let r = if k == "trunk" {
-                            m.trunk_soma_distance_location(&list, d, TrunkDirection::Along([0.0, 1.0, 0.0]))
+                            let dir = if radial { TrunkDirection::Radial } else { TrunkDirection::Along([0.0, 1.0, 0.0]) };
+                            m.trunk_soma_distance_location(&list, d, dir)
                         } else {
                             m.soma_distance_location(&list, d)
                         };
