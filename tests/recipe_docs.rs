@@ -61,7 +61,10 @@ fn check_doc(name: &str) {
             }
             if let Some(want) = &b.expected {
                 if err.trim() != want.trim() {
-                    failures.push(format!("{name}:{}: the rendered diagnostic differs:\n{err}\nwant:\n{want}", b.line));
+                    failures.push(format!(
+                        "{name}:{}: the rendered diagnostic differs:\n{err}\nwant:\n{want}",
+                        b.line
+                    ));
                 }
             }
         } else {

@@ -17,7 +17,10 @@ use std::io::Read;
 use std::path::Path;
 
 fn run_recipe(name: &str, out: &Path) {
-    let o = myelin(&repo(), &["run", &format!("recipes/{name}.recipe"), "--out", out.to_str().unwrap(), "--quiet"]);
+    let o = myelin(
+        &repo(),
+        &["run", &format!("recipes/{name}.recipe"), "--out", out.to_str().unwrap(), "--quiet"],
+    );
     assert!(o.status.success(), "recipes/{name}.recipe failed:\n{}", stderr(&o));
 }
 
@@ -55,7 +58,12 @@ fn hh_soma_matches_neuron_reference_traces() {
         assert!((f["score"].as_f64().unwrap() - want).abs() < 1e-12, "{f}");
     }
     let sweep = std::fs::read_to_string(out.join("sweep_amp.csv")).unwrap();
-    assert!(sweep.starts_with("amp_nA,step.v.Spikecount,step.v.mean_frequency,step.v.AP_height,total_score\n0.1,7,"), "{sweep}");
+    assert!(
+        sweep.starts_with(
+            "amp_nA,step.v.Spikecount,step.v.mean_frequency,step.v.AP_height,total_score\n0.1,7,"
+        ),
+        "{sweep}"
+    );
 }
 
 #[test]
@@ -172,7 +180,15 @@ fn aot_build_runs_like_the_jit() {
     run_recipe("l5pc", &jit);
     let o = myelin(
         &repo(),
-        &["run", "recipes/l5pc.recipe", "--aot", art.to_str().unwrap(), "--out", aot.to_str().unwrap(), "--quiet"],
+        &[
+            "run",
+            "recipes/l5pc.recipe",
+            "--aot",
+            art.to_str().unwrap(),
+            "--out",
+            aot.to_str().unwrap(),
+            "--quiet",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     for f in ["Step/soma.csv", "bAP/dend2.csv", "evaluation.json"] {
@@ -184,7 +200,10 @@ fn aot_build_runs_like_the_jit() {
     let other = dir.join("other");
     let o = myelin(&repo(), &["build", "recipes/hh_soma.recipe", "-o", other.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = myelin(&repo(), &["run", "recipes/l5pc.recipe", "--aot", other.to_str().unwrap(), "--out", aot.to_str().unwrap()]);
+    let o = myelin(
+        &repo(),
+        &["run", "recipes/l5pc.recipe", "--aot", other.to_str().unwrap(), "--out", aot.to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("run `myelin build` again"), "{}", stderr(&o));
 }
@@ -232,6 +251,9 @@ evaluate thr, below, held
     // The holding current holds the cell within the search's tolerance.
     assert!((value(2) + 68.0).abs() < 0.1, "held at {} mV", value(2));
     let c = &e["currents"];
-    assert!(c["holding_current"].as_f64().unwrap() < 0.0 && c["threshold_current"].as_f64().unwrap() > 0.0, "{c}");
+    assert!(
+        c["holding_current"].as_f64().unwrap() < 0.0 && c["threshold_current"].as_f64().unwrap() > 0.0,
+        "{c}"
+    );
     assert!(c["rin"].as_f64().unwrap() > 0.0 && c["rmp"].as_f64().unwrap() < -60.0, "{c}");
 }

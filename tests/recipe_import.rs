@@ -40,7 +40,9 @@ fn converted_l5pc_recipe_checks_and_is_stable() {
         .lines()
         .map(|l| match (l.find("= \""), l.find("C060114A7.asc")) {
             // The morphology's relative path depends on where the checkout is.
-            (Some(a), Some(b)) if l.starts_with("morphology ") => format!("{}= \"<path>/{}\n", &l[..a], &l[b..]),
+            (Some(a), Some(b)) if l.starts_with("morphology ") => {
+                format!("{}= \"<path>/{}\n", &l[..a], &l[b..])
+            }
             _ => format!("{l}\n"),
         })
         .collect();

@@ -193,7 +193,8 @@ pub fn build_terms(terms: &[(String, crate::recipe::expr::Term)], outdir: &Path)
     let cat_path = outdir.join(CATALOGUE_FILE);
     let text =
         std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
-    let mut cat: Catalogue = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
+    let mut cat: Catalogue =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
     cat.terms.clear();
     if !terms.is_empty() {
         let only: Vec<crate::recipe::expr::Term> = terms.iter().map(|(_, t)| t.clone()).collect();
@@ -240,7 +241,12 @@ pub fn load_terms(dir: &Path) -> Result<Vec<LoadedTerm>, String> {
         std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
     let cat: Catalogue = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
     if cat.target != target_triple() {
-        return Err(format!("{} was built for {}, this machine is {}", dir.display(), cat.target, target_triple()));
+        return Err(format!(
+            "{} was built for {}, this machine is {}",
+            dir.display(),
+            cat.target,
+            target_triple()
+        ));
     }
     let mut objects: Vec<(String, Arc<LoadedObject>)> = Vec::new();
     let mut out = Vec::new();
@@ -249,13 +255,16 @@ pub fn load_terms(dir: &Path) -> Result<Vec<LoadedTerm>, String> {
             Some((_, o)) => o.clone(),
             None => {
                 let path = dir.join(&t.object);
-                let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                let o = Arc::new(codegen::load::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?);
+                let bytes =
+                    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let o =
+                    Arc::new(codegen::load::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?);
                 objects.push((t.object.clone(), o.clone()));
                 o
             }
         };
-        let p = obj.symbol(&t.symbol).ok_or_else(|| format!("{}: symbol {} is missing", t.object, t.symbol))?;
+        let p =
+            obj.symbol(&t.symbol).ok_or_else(|| format!("{}: symbol {} is missing", t.object, t.symbol))?;
         // SAFETY: defined by recipe::codegen with the SegmentFn signature.
         let function = unsafe { std::mem::transmute::<*const u8, crate::recipe::codegen::SegmentFn>(p) };
         out.push(LoadedTerm { key: t.key, function, object: obj });

@@ -96,10 +96,15 @@ fn regions_select_sections() {
     );
     let cell = &m.cells[0];
     let morph = &cell.morphology;
-    let names = |k: usize| -> Vec<&str> { cell.insertions[k].sections.iter().map(|&s| morph.sections[s].name.as_str()).collect() };
+    let names = |k: usize| -> Vec<&str> {
+        cell.insertions[k].sections.iter().map(|&s| morph.sections[s].name.as_str()).collect()
+    };
     let dend = names(0);
     assert!(dend.iter().all(|n| n.starts_with("apic[") || n.starts_with("dend[")), "{dend:?}");
-    assert_eq!(dend.len(), morph.sections.iter().filter(|s| s.name.starts_with("apic[") || s.name.starts_with("dend[")).count());
+    assert_eq!(
+        dend.len(),
+        morph.sections.iter().filter(|s| s.name.starts_with("apic[") || s.name.starts_with("dend[")).count()
+    );
     let near = &cell.insertions[1].sections;
     let far = &cell.insertions[2].sections;
     assert!(!near.is_empty() && !far.is_empty());
@@ -161,7 +166,11 @@ fn compiled_distributions_equal_evaluated_ones() {
     }
     // Kole's formula, as BluePyOpt writes it, at 150 µm.
     let want = (-0.8696 + 2.087 * (150.0f64 * 0.0031).exp()) * 8e-5;
-    let got = m.segment_terms[0].eval(&Inputs { params: &params, geometry: Some([150.0, 0.5, 1.0, 1.0, 1.0]), ..Default::default() });
+    let got = m.segment_terms[0].eval(&Inputs {
+        params: &params,
+        geometry: Some([150.0, 0.5, 1.0, 1.0, 1.0]),
+        ..Default::default()
+    });
     assert!((got - want).abs() <= 1e-18, "{got} {want}");
     assert!(matches!(m.cells[0].insertions[0].params[0].1, Value::Segment(0)));
 }
@@ -181,7 +190,8 @@ fn lowering_of_a_protocol() {
          record v = v at soma\n record m = hh.m at soma\n record ina = ina at soma\n record i = i_membrane at dend(1)\n}\n",
     );
     let params = [0.2];
-    let spec = lower::protocol_spec(&m, 0, &RunValues { params: &params, holding: None, threshold: None }).unwrap();
+    let spec =
+        lower::protocol_spec(&m, 0, &RunValues { params: &params, holding: None, threshold: None }).unwrap();
     insta::assert_snapshot!("lowered_protocol", serde_json::to_string_pretty(&spec).unwrap());
     let _ = Path::new(".");
 }

@@ -356,7 +356,9 @@ impl Simulation {
                     let pp = format!("{path}.parameters.{pname}");
                     let f = param_index(&mb[k].meta, pname, &pp)?;
                     match val {
-                        ParamValue::Number(x) => params.push((f, ParamSource::Constant(finite(&pp, pname, *x)?))),
+                        ParamValue::Number(x) => {
+                            params.push((f, ParamSource::Constant(finite(&pp, pname, *x)?)))
+                        }
                         ParamValue::Expr(text) => {
                             if let Some((func, values)) = segment_fns.and_then(|r| r(text)) {
                                 params.push((f, ParamSource::Compiled(func, values)));
@@ -393,7 +395,13 @@ impl Simulation {
                                 ParamSource::Constant(v) => *v,
                                 ParamSource::Interpreted(e) => e.eval(dist, x),
                                 ParamSource::Compiled(func, values) => {
-                                    let g = [dist, x, layout.diam[node as usize], layout.area[node as usize], sn.length];
+                                    let g = [
+                                        dist,
+                                        x,
+                                        layout.diam[node as usize],
+                                        layout.area[node as usize],
+                                        sn.length,
+                                    ];
                                     // SAFETY: the resolver promises code with this signature that
                                     // reads 5 geometry values and at most `values.len()` params.
                                     unsafe { func(g.as_ptr(), values.as_ptr()) }

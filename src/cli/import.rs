@@ -125,7 +125,11 @@ pub fn run(args: Args) -> ExitCode {
 fn cfg_err(e: ConfigError) -> String {
     let mut s = e.message.clone();
     if !e.file.is_empty() {
-        s = if e.path.is_empty() { format!("{}: {s}", e.file) } else { format!("{} at `{}`: {s}", e.file, e.path) };
+        s = if e.path.is_empty() {
+            format!("{}: {s}", e.file)
+        } else {
+            format!("{} at `{}`: {s}", e.file, e.path)
+        };
     }
     if let Some(h) = e.hint {
         s.push_str(&format!("\n  hint: {h}"));
@@ -135,7 +139,9 @@ fn cfg_err(e: ConfigError) -> String {
 
 /// `path` relative to `dir` when both are on the same root, else absolute.
 fn relative(path: &Path, dir: &Path) -> String {
-    let abs = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(p));
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| std::env::current_dir().unwrap_or_default().join(p))
+    };
     let (p, d) = (abs(path), abs(dir));
     let pc: Vec<Component> = p.components().collect();
     let dc: Vec<Component> = d.components().collect();
@@ -156,11 +162,13 @@ fn relative(path: &Path, dir: &Path) -> String {
 
 /// A recipe name from any text: letters, digits and `_`, not starting with a digit.
 fn ident(s: &str) -> String {
-    let mut out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let mut out: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
     if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
-    if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"].contains(&out.as_str()) {
+    if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"].contains(&out.as_str())
+    {
         out.push('_');
     }
     out
@@ -196,7 +204,9 @@ fn region(location: &str) -> Result<String, String> {
 fn split_suffix<'a>(name: &'a str, mechs: &[&'a str]) -> Option<(&'a str, &'a str)> {
     mechs
         .iter()
-        .filter(|m| name.len() > m.len() + 1 && name.ends_with(*m) && name[..name.len() - m.len()].ends_with('_'))
+        .filter(|m| {
+            name.len() > m.len() + 1 && name.ends_with(*m) && name[..name.len() - m.len()].ends_with('_')
+        })
         .max_by_key(|m| m.len())
         .map(|m| (&name[..name.len() - m.len() - 1], *m))
 }
@@ -242,7 +252,8 @@ struct Inputs {
 fn read_inputs(a: &BluepyoptArgs) -> Result<Inputs, String> {
     if a.config.is_dir() {
         let config = example::read_dir(&a.config).map_err(cfg_err)?;
-        let features = a.features_file.clone().or_else(|| Some(a.config.join("features.json")).filter(|p| p.is_file()));
+        let features =
+            a.features_file.clone().or_else(|| Some(a.config.join("features.json")).filter(|p| p.is_file()));
         Ok(Inputs {
             config,
             protocols_file: a.protocols_file.clone().unwrap_or_else(|| a.config.join("protocols.json")),
@@ -250,10 +261,12 @@ fn read_inputs(a: &BluepyoptArgs) -> Result<Inputs, String> {
         })
     } else {
         let config = bpem::read(&Document::read(&a.config).map_err(cfg_err)?).map_err(cfg_err)?;
-        let protocols_file = a
-            .protocols_file
-            .clone()
-            .ok_or_else(|| format!("{}: this model configuration has no protocols; give --protocols FILE", a.config.display()))?;
+        let protocols_file = a.protocols_file.clone().ok_or_else(|| {
+            format!(
+                "{}: this model configuration has no protocols; give --protocols FILE",
+                a.config.display()
+            )
+        })?;
         Ok(Inputs { config, protocols_file, features_file: a.features_file.clone() })
     }
 }
@@ -264,9 +277,12 @@ fn metas(a: &BluepyoptArgs, used: &[&str]) -> Result<Vec<MechanismMeta>, String>
     let src = mechs::Sources { builtin: true, paths: a.mechanisms.clone() };
     let all = mechs::lower_all(&src, &mut sources)
         .map_err(|d| format!("the mechanisms do not compile:\n{}", sources.render(&d)))?;
-    let out: Vec<MechanismMeta> = all.into_iter().map(|m| m.meta).filter(|m| used.contains(&m.name.as_str())).collect();
+    let out: Vec<MechanismMeta> =
+        all.into_iter().map(|m| m.meta).filter(|m| used.contains(&m.name.as_str())).collect();
     if let Some(missing) = used.iter().find(|u| !out.iter().any(|m| m.name == **u)) {
-        return Err(format!("no mechanism `{missing}` in the .mod files or Myelin's catalogue; give --mechanisms DIR"));
+        return Err(format!(
+            "no mechanism `{missing}` in the .mod files or Myelin's catalogue; give --mechanisms DIR"
+        ));
     }
     Ok(out)
 }
@@ -283,10 +299,19 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
     let metas = metas(a, &used)?;
     let unit_of = |mech: &str, field: &str| -> Result<String, String> {
         let m = metas.iter().find(|m| m.name == mech).ok_or_else(|| format!("no mechanism `{mech}`"))?;
-        let f = m.fields.iter().find(|f| f.name == field).ok_or_else(|| format!("`{field}` is not a field of `{mech}`"))?;
+        let f = m
+            .fields
+            .iter()
+            .find(|f| f.name == field)
+            .ok_or_else(|| format!("`{field}` is not a field of `{mech}`"))?;
         Ok(f.units.clone())
     };
-    let out_dir = a.out.parent().map(Path::to_path_buf).filter(|d| !d.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
+    let out_dir = a
+        .out
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
     let mut r = String::new();
     let _ = writeln!(r, "# Converted by `myelin import bluepyopt` from {}", a.config.display());
     if let Some(p) = &a.params {
@@ -303,7 +328,11 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
         Axon::Taper => "taper",
         Axon::Keep => "keep",
     };
-    let _ = writeln!(r, "morphology cell_morphology = \"{}\" {{ axon = {axon} }}\n", relative(&a.morphology, &out_dir));
+    let _ = writeln!(
+        r,
+        "morphology cell_morphology = \"{}\" {{ axon = {axon} }}\n",
+        relative(&a.morphology, &out_dir)
+    );
 
     // Distributions used by parameters, and the meta-parameters they take.
     let meta_of = |d: &str| -> Vec<&Parameter> {
@@ -329,7 +358,13 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
             let mut args = vec!["value".to_string()];
             args.extend(meta.iter().map(|m| ident(m)));
             let _ = writeln!(r, "# {}", d.function);
-            let _ = writeln!(r, "distribution d_{}({}) = {}", ident(&d.name), args.join(", "), distribution_body(&d.function, &meta)?);
+            let _ = writeln!(
+                r,
+                "distribution d_{}({}) = {}",
+                ident(&d.name),
+                args.join(", "),
+                distribution_body(&d.function, &meta)?
+            );
             dists.push(d.name.clone());
         }
     }
@@ -390,7 +425,11 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
                 let unit = match p.param.as_str() {
                     "v_init" => "mV",
                     "celsius" => "degC",
-                    other => return Err(format!("the global `{other}` has no recipe equivalent yet (only v_init and celsius)")),
+                    other => {
+                        return Err(format!(
+                            "the global `{other}` has no recipe equivalent yet (only v_init and celsius)"
+                        ))
+                    }
                 };
                 declare(k, unit, &mut params);
                 settings.push(format!("{} = {}", p.param, param_text(k, unit)));
@@ -414,17 +453,23 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
                             None => param_text(k, &unit),
                             Some(d) => {
                                 let mut args = vec![param_text(k, &unit)];
-                                args.extend(meta_of(&d.name).iter().map(|m| ident(&m.name.replace('.', "__"))));
+                                args.extend(
+                                    meta_of(&d.name).iter().map(|m| ident(&m.name.replace('.', "__"))),
+                                );
                                 format!("d_{}({})", ident(&d.name), args.join(", "))
                             }
                         };
                         body.push(format!("    insert {mech} on {where_} {{ {field} = {value} }}"));
                     }
                     None => {
-                        let unit = section_unit(&p.param)
-                            .ok_or_else(|| format!("`{}` is neither a section variable nor a mechanism variable", p.param))?;
+                        let unit = section_unit(&p.param).ok_or_else(|| {
+                            format!("`{}` is neither a section variable nor a mechanism variable", p.param)
+                        })?;
                         if p.distribution.is_some() {
-                            return Err(format!("`{}` is a section variable and cannot have a distribution", p.param));
+                            return Err(format!(
+                                "`{}` is a section variable and cannot have a distribution",
+                                p.param
+                            ));
                         }
                         declare(k, unit, &mut params);
                         body.push(format!("    set {} = {} on {where_}", p.param, param_text(k, unit)));
@@ -452,7 +497,8 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
     let all = protocols::read(&pdoc).map_err(cfg_err)?;
     let objectives = match &inputs.features_file {
         Some(f) => {
-            let ftext = std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
+            let ftext =
+                std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?;
             bluepyopt_objectives(&ftext, &pdoc.text).map_err(|e| e.to_string())?
         }
         None => vec![],
@@ -497,13 +543,16 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
                 RecordingLocation::TrunkDistance { seclist, distance } => {
                     format!("trunk({seclist}, {} um, radial)", num(*distance))
                 }
-                RecordingLocation::SeclistComp { seclist, index, x } => format!("seclist({seclist}, {index}, {})", num(*x)),
+                RecordingLocation::SeclistComp { seclist, index, x } => {
+                    format!("seclist({seclist}, {index}, {})", num(*x))
+                }
             };
             let var = match split_suffix(&rec.var, &mech_names) {
                 Some((field, mech)) => format!("{mech}.{field}"),
                 None => rec.var.clone(),
             };
-            let rname = if rec.var == "v" { ident(&rec.name) } else { ident(&format!("{}_{}", rec.name, rec.var)) };
+            let rname =
+                if rec.var == "v" { ident(&rec.name) } else { ident(&format!("{}_{}", rec.name, rec.var)) };
             let _ = writeln!(r, "    record {rname} = {var} at {at}");
         }
         let feats: Vec<_> = objectives.iter().filter(|o| o.protocol == p.name).collect();
@@ -521,7 +570,8 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
             if default.map(|d| d.1) != Some(o.settings.stim_end) {
                 settings.push(format!("stim_end = {} ms", num(o.settings.stim_end)));
             }
-            let block = if settings.is_empty() { String::new() } else { format!(" {{ {} }}", settings.join(", ")) };
+            let block =
+                if settings.is_empty() { String::new() } else { format!(" {{ {} }}", settings.join(", ")) };
             let _ = writeln!(
                 r,
                 "    feature {} {} = {} +- {}{block}",

@@ -48,7 +48,10 @@ struct Compiled {
     _keep: Vec<Box<dyn Any>>,
 }
 
-fn compile(checked: load::Checked, aot_dir: Option<&Path>) -> Result<(Compiled, myelin_compiler::recipe::model::Model), String> {
+fn compile(
+    checked: load::Checked,
+    aot_dir: Option<&Path>,
+) -> Result<(Compiled, myelin_compiler::recipe::model::Model), String> {
     let model = checked.model;
     let mut keep: Vec<Box<dyn Any>> = Vec::new();
     let mut catalogue = Catalogue::new();

@@ -16,19 +16,59 @@ pub struct RunEnv {
 /// computes; `None` for a name this table does not know (a feature added to the library later).
 pub fn feature_unit(name: &str) -> Option<&'static str> {
     Some(match name {
-        "Spikecount" | "spike_count" | "Spikecount_stimint" | "spike_count_stimint" | "burst_number" | "ISI_CV"
-        | "adaptation_index2" | "AHP_slow_time" => "",
-        "mean_frequency" | "inv_time_to_first_spike" | "inv_first_ISI" | "inv_second_ISI" | "inv_third_ISI"
-        | "inv_fourth_ISI" | "inv_fifth_ISI" | "inv_last_ISI" => "Hz",
-        "peak_time" | "time_to_first_spike" | "time_to_second_spike" | "time_to_last_spike" | "doublet_ISI"
-        | "all_ISI_values" | "ISI_values" | "AP_width" | "AP_duration_half_width" | "spike_half_width"
-        | "AP_rise_time" | "AP_fall_time" | "decay_time_constant_after_stim" => "ms",
+        "Spikecount"
+        | "spike_count"
+        | "Spikecount_stimint"
+        | "spike_count_stimint"
+        | "burst_number"
+        | "ISI_CV"
+        | "adaptation_index2"
+        | "AHP_slow_time" => "",
+        "mean_frequency"
+        | "inv_time_to_first_spike"
+        | "inv_first_ISI"
+        | "inv_second_ISI"
+        | "inv_third_ISI"
+        | "inv_fourth_ISI"
+        | "inv_fifth_ISI"
+        | "inv_last_ISI" => "Hz",
+        "peak_time"
+        | "time_to_first_spike"
+        | "time_to_second_spike"
+        | "time_to_last_spike"
+        | "doublet_ISI"
+        | "all_ISI_values"
+        | "ISI_values"
+        | "AP_width"
+        | "AP_duration_half_width"
+        | "spike_half_width"
+        | "AP_rise_time"
+        | "AP_fall_time"
+        | "decay_time_constant_after_stim" => "ms",
         "ohmic_input_resistance" | "ohmic_input_resistance_vb_ssse" => "megohm",
-        "peak_voltage" | "AP_height" | "AP_amplitude" | "AP1_amp" | "AP2_amp" | "APlast_amp" | "mean_AP_amplitude"
-        | "AP_amplitude_from_voltagebase" | "AP_begin_voltage" | "min_AHP_values" | "AHP_depth_abs" | "AHP_depth"
-        | "AHP_depth_abs_slow" | "voltage_base" | "steady_state_voltage" | "steady_state_voltage_stimend"
-        | "voltage_deflection" | "voltage_deflection_begin" | "voltage_deflection_vb_ssse" | "voltage_after_stim"
-        | "maximum_voltage" | "minimum_voltage" | "maximum_voltage_from_voltagebase" => "mV",
+        "peak_voltage"
+        | "AP_height"
+        | "AP_amplitude"
+        | "AP1_amp"
+        | "AP2_amp"
+        | "APlast_amp"
+        | "mean_AP_amplitude"
+        | "AP_amplitude_from_voltagebase"
+        | "AP_begin_voltage"
+        | "min_AHP_values"
+        | "AHP_depth_abs"
+        | "AHP_depth"
+        | "AHP_depth_abs_slow"
+        | "voltage_base"
+        | "steady_state_voltage"
+        | "steady_state_voltage_stimend"
+        | "voltage_deflection"
+        | "voltage_deflection_begin"
+        | "voltage_deflection_vb_ssse"
+        | "voltage_after_stim"
+        | "maximum_voltage"
+        | "minimum_voltage"
+        | "maximum_voltage_from_voltagebase" => "mV",
         _ => return None,
     })
 }

@@ -65,7 +65,12 @@ fn feature_settings(
 }
 
 /// Runs the protocols and scores their features; traces go to `dir/<protocol>/`.
-pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &Path) -> Result<Report, String> {
+pub fn evaluate(
+    r: &mut Runner<'_>,
+    protocols: &[usize],
+    params: &[f64],
+    dir: &Path,
+) -> Result<Report, String> {
     let rule = r.model.settings.scores;
     let mut features = Vec::new();
     let mut objectives = Vec::new();
@@ -101,7 +106,8 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
         for f in &p.features {
             let name = scores::bluepyopt_objective_name(&p.name, &f.recording, &f.feature);
             let trace = traces.iter().find(|t| t.name == f.recording);
-            let feature = Feature::from_name(&f.feature).ok_or_else(|| format!("unknown feature {}", f.feature))?;
+            let feature =
+                Feature::from_name(&f.feature).ok_or_else(|| format!("unknown feature {}", f.feature))?;
             let vals: Option<Vec<f64>> = match trace {
                 None => None,
                 Some(t) => {
@@ -113,7 +119,9 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
                 }
             };
             let score = match rule {
-                ScoreRule::BluePyOpt => scores::bluepyopt_score(vals.as_deref(), f.mean, f.std, scores::MAX_SCORE, false),
+                ScoreRule::BluePyOpt => {
+                    scores::bluepyopt_score(vals.as_deref(), f.mean, f.std, scores::MAX_SCORE, false)
+                }
                 ScoreRule::BluePyEModel => scores::bpem_score(vals.as_deref(), Some(f.mean), f.std),
             };
             let value = score * f.weight;
@@ -136,7 +144,11 @@ pub fn evaluate(r: &mut Runner<'_>, protocols: &[usize], params: &[f64], dir: &P
     // Search responses with a target are objectives too (BluePyEModel's bpo_* features).
     let s = &r.model.search;
     let responses = [
-        ("search.holding_current", s.holding.score, currents.as_ref().filter(|c| c.holding_searched).map(|c| c.holding)),
+        (
+            "search.holding_current",
+            s.holding.score,
+            currents.as_ref().filter(|c| c.holding_searched).map(|c| c.holding),
+        ),
         ("search.threshold_current", s.threshold.score, currents.as_ref().and_then(|c| c.threshold)),
     ];
     for (name, target, value) in responses {

@@ -37,21 +37,29 @@ pub fn aot_metas(dirs: &[PathBuf]) -> Result<Vec<MechanismMeta>, String> {
 
 /// Parses and checks a recipe. With `aot`, the mechanisms come from that artifact directory
 /// instead of the recipe's own sources.
-pub fn check_file(path: &Path, aot: Option<&Path>, sources: &mut SourceMap) -> Result<Checked, Vec<Diagnostic>> {
-    let (_, parsed) = recipe::parse_file(sources, path).map_err(|e| {
-        vec![Diagnostic::error("E0904", format!("cannot read `{}`: {e}", path.display()))]
-    })?;
+pub fn check_file(
+    path: &Path,
+    aot: Option<&Path>,
+    sources: &mut SourceMap,
+) -> Result<Checked, Vec<Diagnostic>> {
+    let (_, parsed) = recipe::parse_file(sources, path)
+        .map_err(|e| vec![Diagnostic::error("E0904", format!("cannot read `{}`: {e}", path.display()))])?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut diags = parsed.diagnostics;
     let srcs = recipe::check::mechanism_sources(&parsed.recipe, &base, &mut diags);
     let (lowered, mut metas) = match aot {
-        Some(dir) => (vec![], aot_metas(&[dir.to_path_buf()]).map_err(|e| vec![Diagnostic::error("E1041", e)])?),
+        Some(dir) => {
+            (vec![], aot_metas(&[dir.to_path_buf()]).map_err(|e| vec![Diagnostic::error("E1041", e)])?)
+        }
         None => {
-            let mods = mechs::lower_all(&mechs::Sources { builtin: srcs.builtin, paths: srcs.mods.clone() }, sources)
-                .map_err(|mut d| {
-                    diags.append(&mut d);
-                    std::mem::take(&mut diags)
-                })?;
+            let mods = mechs::lower_all(
+                &mechs::Sources { builtin: srcs.builtin, paths: srcs.mods.clone() },
+                sources,
+            )
+            .map_err(|mut d| {
+                diags.append(&mut d);
+                std::mem::take(&mut diags)
+            })?;
             let metas = mods.iter().map(|m| m.meta.clone()).collect();
             (mods, metas)
         }

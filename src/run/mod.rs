@@ -72,13 +72,14 @@ pub struct Runner<'a> {
 impl<'a> Runner<'a> {
     /// A runner writing into `out`, with the mechanisms of `catalogue` and the compiled
     /// per-segment values `terms` (one per `model.segment_terms`, in order).
-    pub fn new(model: &'a Model, catalogue: &'a Catalogue, terms: &[SegmentFn], out: &Path, quiet: bool) -> Self {
-        let terms = model
-            .segment_terms
-            .iter()
-            .zip(terms)
-            .map(|(t, f)| (lower::segment_key(t), *f))
-            .collect();
+    pub fn new(
+        model: &'a Model,
+        catalogue: &'a Catalogue,
+        terms: &[SegmentFn],
+        out: &Path,
+        quiet: bool,
+    ) -> Self {
+        let terms = model.segment_terms.iter().zip(terms).map(|(t, f)| (lower::segment_key(t), *f)).collect();
         Runner {
             model,
             catalogue,
@@ -94,7 +95,8 @@ impl<'a> Runner<'a> {
     /// Runs every statement in order; stops at the first that fails.
     pub fn run_all(mut self) -> Result<Summary, String> {
         let params = self.default_params();
-        std::fs::create_dir_all(&self.out).map_err(|e| format!("cannot create `{}`: {e}", self.out.display()))?;
+        std::fs::create_dir_all(&self.out)
+            .map_err(|e| format!("cannot create `{}`: {e}", self.out.display()))?;
         let out = self.out.clone();
         for s in &self.model.statements {
             self.statement(s, &params, &out, None, false)?;
@@ -121,7 +123,12 @@ impl<'a> Runner<'a> {
     }
 
     /// Builds and runs a simulation; `label` names it in the progress bar.
-    pub(crate) fn simulate(&mut self, spec: &SimulationSpec, params: &[f64], label: &str) -> Result<Simulation, String> {
+    pub(crate) fn simulate(
+        &mut self,
+        spec: &SimulationSpec,
+        params: &[f64],
+        label: &str,
+    ) -> Result<Simulation, String> {
         let lowered = lower::Lowered { model: self.model };
         let loader = |p: &Path| lowered.load_morphology(p);
         let opts = BuildOptions { base_dir: None, load_morphology: Some(&loader) };
@@ -142,14 +149,20 @@ impl<'a> Runner<'a> {
             self.progress.advance(n as f64 * dt);
         }
         if let Some(i) = sim.voltages().iter().position(|v| !v.is_finite()) {
-            return Err(format!("{label}: the membrane potential of node {i} is not finite (numerical breakdown)"));
+            return Err(format!(
+                "{label}: the membrane potential of node {i} is not finite (numerical breakdown)"
+            ));
         }
         Ok(sim)
     }
 
     /// Runs protocol `pi` with the given parameters (searching currents first when it uses
     /// them) and returns its traces.
-    pub(crate) fn run_protocol(&mut self, pi: usize, params: &[f64]) -> Result<(Vec<TraceData>, Option<Currents>), String> {
+    pub(crate) fn run_protocol(
+        &mut self,
+        pi: usize,
+        params: &[f64],
+    ) -> Result<(Vec<TraceData>, Option<Currents>), String> {
         let p = &self.model.protocols[pi];
         let mut used = Vec::new();
         for s in &p.stimuli {
@@ -161,7 +174,9 @@ impl<'a> Runner<'a> {
             for (_, v) in &ins.params {
                 match v {
                     myelin_compiler::recipe::model::Value::Uniform(t) => t.params(&mut used),
-                    myelin_compiler::recipe::model::Value::Segment(k) => self.model.segment_terms[*k].params(&mut used),
+                    myelin_compiler::recipe::model::Value::Segment(k) => {
+                        self.model.segment_terms[*k].params(&mut used)
+                    }
                 }
             }
         }
@@ -182,7 +197,8 @@ impl<'a> Runner<'a> {
         if uses(myelin_compiler::recipe::expr::CurrentVar::Threshold) && values.threshold.is_none() {
             return Err(format!("protocol `{}`: the threshold current was not found", p.name));
         }
-        let spec = lower::protocol_spec(self.model, pi, &values).map_err(|e| format!("protocol `{}`: {e}", p.name))?;
+        let spec = lower::protocol_spec(self.model, pi, &values)
+            .map_err(|e| format!("protocol `{}`: {e}", p.name))?;
         let name = p.name.clone();
         let sim = self.simulate(&spec, params, &name)?;
         let p = &self.model.protocols[pi];
@@ -268,7 +284,11 @@ impl<'a> Runner<'a> {
                 }
                 self.summary.lines.push(format!(
                     "evaluate {}: {} objective(s), total score {:.4} in {:.2} s -> {}",
-                    protocols.iter().map(|&i| self.model.protocols[i].name.as_str()).collect::<Vec<_>>().join(", "),
+                    protocols
+                        .iter()
+                        .map(|&i| self.model.protocols[i].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     report.objectives.len(),
                     report.total,
                     start.elapsed().as_secs_f64(),
@@ -293,7 +313,11 @@ impl<'a> Runner<'a> {
                     }
                     rows.push((*v, row));
                 }
-                let column = if unit.is_empty() { pname.clone() } else { format!("{pname}_{}", unit.replace(['*', '/'], "_")) };
+                let column = if unit.is_empty() {
+                    pname.clone()
+                } else {
+                    format!("{pname}_{}", unit.replace(['*', '/'], "_"))
+                };
                 self.summary.files += output::write_sweep(dir, &pname, &column, &unit, &rows)?;
                 self.summary.lines.push(format!(
                     "sweep {pname}: {} value(s) in {:.2} s -> {}",

@@ -21,7 +21,8 @@ pub fn write_traces(dir: &Path, traces: &[TraceData]) -> Result<usize, String> {
             let _ = writeln!(s, "{t},{v}");
         }
         write(&dir.join(format!("{}.csv", tr.name)), &s)?;
-        let ylabel = if tr.unit.is_empty() { tr.column.clone() } else { format!("{} ({})", tr.column, tr.unit) };
+        let ylabel =
+            if tr.unit.is_empty() { tr.column.clone() } else { format!("{} ({})", tr.column, tr.unit) };
         let svg = plot::line_plot(&tr.name, "t (ms)", &ylabel, &[(&tr.t, &tr.values)]);
         write(&dir.join(format!("{}.svg", tr.name)), &svg)?;
     }
@@ -74,7 +75,14 @@ pub fn write_sweep(
     let xs: Vec<f64> = rows.iter().map(|(x, _)| *x).collect();
     let series: Vec<(String, Vec<f64>)> = cols
         .iter()
-        .map(|c| (c.clone(), rows.iter().map(|(_, r)| r.iter().find(|(n, _)| n == c).map(|(_, v)| *v).unwrap_or(f64::NAN)).collect()))
+        .map(|c| {
+            (
+                c.clone(),
+                rows.iter()
+                    .map(|(_, r)| r.iter().find(|(n, _)| n == c).map(|(_, v)| *v).unwrap_or(f64::NAN))
+                    .collect(),
+            )
+        })
         .collect();
     let xlabel = if unit.is_empty() { param.to_string() } else { format!("{param} ({unit})") };
     let svg = plot::panels(&format!("sweep of {param}"), &xlabel, &xs, &series);

@@ -18,7 +18,7 @@ fn esc(s: &str) -> String {
 /// Tick positions: a 1-2-5 step giving about 5 ticks over [lo, hi].
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = hi - lo;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || !span.is_finite() {
         return vec![lo];
     }
     let raw = span / 5.0;
@@ -50,21 +50,20 @@ fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// One panel: axes, ticks, labels and polylines, at vertical offset `y0`.
-fn panel(
-    svg: &mut String,
-    y0: f64,
-    title: &str,
-    xlabel: &str,
-    ylabel: &str,
-    series: &[(&[f64], &[f64])],
-) {
+fn panel(svg: &mut String, y0: f64, title: &str, xlabel: &str, ylabel: &str, series: &[(&[f64], &[f64])]) {
     let (x0, x1) = range(series.iter().flat_map(|(x, _)| x.iter().copied()));
     let (v0, v1) = range(series.iter().flat_map(|(_, y)| y.iter().copied()));
     let pw = W - LEFT - RIGHT;
     let ph = H - TOP - BOTTOM;
     let sx = |x: f64| LEFT + (x - x0) / (x1 - x0) * pw;
     let sy = |y: f64| y0 + TOP + (v1 - y) / (v1 - v0) * ph;
-    let _ = writeln!(svg, r#"<text x="{}" y="{}" font-size="14" text-anchor="middle">{}</text>"#, W / 2.0, y0 + 18.0, esc(title));
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="{}" font-size="14" text-anchor="middle">{}</text>"#,
+        W / 2.0,
+        y0 + 18.0,
+        esc(title)
+    );
     let _ = writeln!(
         svg,
         r##"<rect x="{LEFT}" y="{}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>"##,
@@ -133,7 +132,8 @@ fn fmt(v: f64) -> String {
 
 /// At most two points (min and max, in time order) per pixel column; NaN points are dropped.
 fn reduce(xs: &[f64], ys: &[f64], cols: usize, x0: f64, x1: f64) -> Vec<(f64, f64)> {
-    let pts: Vec<(f64, f64)> = xs.iter().zip(ys).map(|(a, b)| (*a, *b)).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
+    let pts: Vec<(f64, f64)> =
+        xs.iter().zip(ys).map(|(a, b)| (*a, *b)).filter(|(a, b)| a.is_finite() && b.is_finite()).collect();
     if pts.len() <= 2 * cols {
         return pts;
     }

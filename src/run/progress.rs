@@ -18,12 +18,17 @@ impl Progress {
     /// A hidden bar; `quiet` keeps it hidden for good.
     pub fn new(quiet: bool) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:30}] {pos}/{len} ms simulated  {msg}",
-        ) {
+        if let Ok(style) =
+            ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} ms simulated  {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
-        Progress { bar, started: Instant::now(), shown: false, enabled: !quiet && std::io::stderr().is_terminal() }
+        Progress {
+            bar,
+            started: Instant::now(),
+            shown: false,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+        }
     }
 
     /// A simulation of `ms` starts.

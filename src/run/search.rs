@@ -54,7 +54,13 @@ impl Currents {
 }
 
 /// A trial: the search cell with these stimuli for `tstop`, voltage at the search location.
-fn trial(r: &mut Runner<'_>, params: &[f64], stimuli: Vec<StimulusSpec>, tstop: f64, label: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
+fn trial(
+    r: &mut Runner<'_>,
+    params: &[f64],
+    stimuli: Vec<StimulusSpec>,
+    tstop: f64,
+    label: &str,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
     let m = r.model;
     let s = &m.search;
     let at = s.at.ok_or("the searches need a location")?;
@@ -109,7 +115,14 @@ fn holding(amplitude: f64) -> StimulusSpec {
 }
 
 /// A feature of a trace with BluePyEModel's settings (and the recipe's global eFEL settings).
-fn feature(r: &Runner<'_>, t: &[f64], v: &[f64], f: Feature, window: (f64, f64), current: Option<f64>) -> Option<f64> {
+fn feature(
+    r: &Runner<'_>,
+    t: &[f64],
+    v: &[f64],
+    f: Feature,
+    window: (f64, f64),
+    current: Option<f64>,
+) -> Option<f64> {
     let mut s = Settings::bluepyemodel(window.0, window.1);
     for (name, val) in &r.model.settings.efel {
         let _ = efel_settings::apply_setting(&mut s, name, &super::evaluate::setting(val));
@@ -135,10 +148,10 @@ fn spikes(t: &[f64], v: &[f64], window: (f64, f64), threshold: f64) -> Option<f6
 fn holding_voltage(r: &mut Runner<'_>, params: &[f64], i: f64) -> Option<f64> {
     let h = r.model.search.holding.clone();
     let threshold = r.model.search.threshold.spike_threshold;
-    let (t, v) = trial(r, params, vec![step(0.0, h.duration, i)], h.duration, "search holding_current").ok()?;
-    match spikes(&t, &v, (0.0, h.duration), threshold) {
-        Some(n) if n == 0.0 => {}
-        _ => return None,
+    let (t, v) =
+        trial(r, params, vec![step(0.0, h.duration, i)], h.duration, "search holding_current").ok()?;
+    if spikes(&t, &v, (0.0, h.duration), threshold) != Some(0.0) {
+        return None;
     }
     feature(r, &t, &v, Feature::SteadyStateVoltageStimend, (h.duration - 100.0, h.duration), Some(0.0))
 }
@@ -186,7 +199,13 @@ fn holding_search(r: &mut Runner<'_>, params: &[f64]) -> Result<f64, String> {
 
 fn threshold_spikes(r: &mut Runner<'_>, params: &[f64], hold: f64, amp: f64) -> Result<f64, String> {
     let t = r.model.search.threshold.clone();
-    let (tt, v) = trial(r, params, vec![holding(hold), step(t.delay, t.duration, amp)], t.total, "search threshold_current")?;
+    let (tt, v) = trial(
+        r,
+        params,
+        vec![holding(hold), step(t.delay, t.duration, amp)],
+        t.total,
+        "search threshold_current",
+    )?;
     Ok(spikes(&tt, &v, (t.delay, t.delay + t.duration), t.spike_threshold).unwrap_or(0.0))
 }
 
@@ -195,7 +214,8 @@ pub fn find(r: &mut Runner<'_>, params: &[f64]) -> Result<Currents, String> {
     use myelin_compiler::recipe::expr::CurrentVar;
     let m = r.model;
     let needs_threshold = m.protocols.iter().any(|p| p.uses(CurrentVar::Threshold));
-    let holding_searched = m.search.holding_declared || m.protocols.iter().any(|p| p.uses(CurrentVar::Holding));
+    let holding_searched =
+        m.search.holding_declared || m.protocols.iter().any(|p| p.uses(CurrentVar::Holding));
     let hold = if holding_searched { holding_search(r, params)? } else { 0.0 };
     let mut out = Currents { holding: hold, threshold: None, rmp: None, rin: None, holding_searched };
     if !needs_threshold {
@@ -203,8 +223,15 @@ pub fn find(r: &mut Runner<'_>, params: &[f64]) -> Result<Currents, String> {
     }
     let t = m.search.threshold.clone();
     let (tt, v) = trial(r, params, vec![], t.rmp_duration, "search rmp")?;
-    let rmp = feature(r, &tt, &v, Feature::SteadyStateVoltageStimend, (t.rmp_duration - 100.0, t.rmp_duration), Some(0.0))
-        .ok_or("the resting potential could not be measured")?;
+    let rmp = feature(
+        r,
+        &tt,
+        &v,
+        Feature::SteadyStateVoltageStimend,
+        (t.rmp_duration - 100.0, t.rmp_duration),
+        Some(0.0),
+    )
+    .ok_or("the resting potential could not be measured")?;
     out.rmp = Some(rmp);
     let (tt, v) = trial(
         r,
@@ -229,7 +256,9 @@ pub fn find(r: &mut Runner<'_>, params: &[f64]) -> Result<Currents, String> {
     }
     let lower = hold;
     if threshold_spikes(r, params, hold, lower)? > 0.0 {
-        return Err(format!("the threshold search failed: the cell fires at its lower bound ({lower:.4} nA)"));
+        return Err(format!(
+            "the threshold search failed: the cell fires at its lower bound ({lower:.4} nA)"
+        ));
     }
     if lower > upper {
         return Err("the threshold search failed: its bounds are inverted".into());

@@ -259,7 +259,7 @@ pub enum Statement {
         /// The parameter swept.
         param: Ident,
         /// The values.
-        values: SweepValues,
+        values: Box<SweepValues>,
         /// The statements run for every value.
         body: Vec<Statement>,
         /// Where.

@@ -34,7 +34,12 @@ fn signature(ptr: types::Type, cc: CallConv) -> Signature {
 }
 
 /// Declares and defines the function of `term` in `module` under `name`.
-pub fn define<M: Module>(module: &mut M, term: &Term, name: &str, linkage: Linkage) -> Result<FuncId, CodegenError> {
+pub fn define<M: Module>(
+    module: &mut M,
+    term: &Term,
+    name: &str,
+    linkage: Linkage,
+) -> Result<FuncId, CodegenError> {
     let ptr = module.target_config().pointer_type();
     let cc = module.target_config().default_call_conv;
     let sig = signature(ptr, cc);
@@ -210,14 +215,28 @@ mod tests {
                     Term::bin(
                         Op::Mul,
                         Term::Const(2.087),
-                        Term::Call(Func::Exp, Box::new(Term::bin(Op::Mul, Term::Geom(GeomVar::Distance), Term::Const(0.0031)))),
+                        Term::Call(
+                            Func::Exp,
+                            Box::new(Term::bin(Op::Mul, Term::Geom(GeomVar::Distance), Term::Const(0.0031))),
+                        ),
                     ),
                 ),
                 Term::Param(0),
             ),
-            Term::bin(Op::Mul, Term::bin(Op::Gt, Term::Geom(GeomVar::Distance), Term::Const(300.0)), Term::Param(1)),
-            Term::bin(Op::Min, Term::Call(Func::Sqrt, d()), Term::bin(Op::Pow, Term::Geom(GeomVar::Diam), Term::Const(1.5))),
-            Term::Call(Func::Log, Box::new(Term::bin(Op::Add, Term::Geom(GeomVar::Area), Term::Geom(GeomVar::X)))),
+            Term::bin(
+                Op::Mul,
+                Term::bin(Op::Gt, Term::Geom(GeomVar::Distance), Term::Const(300.0)),
+                Term::Param(1),
+            ),
+            Term::bin(
+                Op::Min,
+                Term::Call(Func::Sqrt, d()),
+                Term::bin(Op::Pow, Term::Geom(GeomVar::Diam), Term::Const(1.5)),
+            ),
+            Term::Call(
+                Func::Log,
+                Box::new(Term::bin(Op::Add, Term::Geom(GeomVar::Area), Term::Geom(GeomVar::X))),
+            ),
             Term::Neg(Box::new(Term::Call(Func::Tanh, Box::new(Term::Geom(GeomVar::Length))))),
         ];
         let c = jit(&terms).unwrap();

@@ -24,7 +24,8 @@ pub enum GeomVar {
 
 impl GeomVar {
     /// All, in array order.
-    pub const ALL: [GeomVar; 5] = [GeomVar::Distance, GeomVar::X, GeomVar::Diam, GeomVar::Area, GeomVar::Length];
+    pub const ALL: [GeomVar; 5] =
+        [GeomVar::Distance, GeomVar::X, GeomVar::Diam, GeomVar::Area, GeomVar::Length];
 
     /// Name in recipes.
     pub fn name(self) -> &'static str {
@@ -334,11 +335,7 @@ impl Term {
     /// Indices of the parameters the term reads.
     pub fn params(&self, out: &mut Vec<usize>) {
         match self {
-            Term::Param(i) => {
-                if !out.contains(i) {
-                    out.push(*i)
-                }
-            }
+            Term::Param(i) if !out.contains(i) => out.push(*i),
             Term::Neg(a) | Term::Call(_, a) => a.params(out),
             Term::Bin(_, a, b) => {
                 a.params(out);
@@ -385,7 +382,11 @@ mod tests {
     fn folds_and_prints() {
         let t = Term::bin(Op::Mul, Term::Const(2.0), Term::bin(Op::Add, Term::Const(1.0), Term::Const(2.0)));
         assert_eq!(t.folded(), Term::Const(6.0));
-        let t = Term::bin(Op::Mul, Term::Param(0), Term::Call(Func::Exp, Box::new(Term::Geom(GeomVar::Distance))));
+        let t = Term::bin(
+            Op::Mul,
+            Term::Param(0),
+            Term::Call(Func::Exp, Box::new(Term::Geom(GeomVar::Distance))),
+        );
         assert_eq!(t.to_string(), "($0 * exp(distance))");
         let v = t.eval(&Inputs { params: &[2.0], geometry: Some([0.0; 5]), ..Default::default() });
         assert_eq!(v, 2.0);

@@ -12,9 +12,9 @@ use super::expr::{Inputs, Term};
 use super::model::{Cell, Loc, Method, Model, Property, Recording, StimulusKind, Value, Variable};
 use myelin_runtime::morph::Morphology;
 use myelin_runtime::spec::{
-    self, CellLocation, CellSpec, ConnectionSpec, IonDefaultsSpec, IonField, IonSpec, MorphologySpec, NsegPolicy,
-    PaintSpec, ParamValue, PointProcessSpec, ProbeSpec, PropertySpec, Region, RunSpec, SimulationSpec,
-    SourceSpec, SpikeSourceSpec, StimulusSpec, WeightSpec,
+    self, CellLocation, CellSpec, ConnectionSpec, IonDefaultsSpec, IonField, IonSpec, MorphologySpec,
+    NsegPolicy, PaintSpec, ParamValue, PointProcessSpec, ProbeSpec, PropertySpec, Region, RunSpec,
+    SimulationSpec, SourceSpec, SpikeSourceSpec, StimulusSpec, WeightSpec,
 };
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -63,7 +63,8 @@ pub struct Lowered<'a> {
 impl Lowered<'_> {
     /// The prepared morphology a lowered spec names.
     pub fn load_morphology(&self, path: &Path) -> Result<Morphology, String> {
-        let name = path.strip_prefix(CELL_PREFIX).map_err(|_| format!("not a recipe cell: {}", path.display()))?;
+        let name =
+            path.strip_prefix(CELL_PREFIX).map_err(|_| format!("not a recipe cell: {}", path.display()))?;
         self.model
             .cells
             .iter()
@@ -83,7 +84,11 @@ fn region(cell: &Cell, sections: &[usize], everywhere: bool) -> Region {
 
 /// The location `cell.section(x)`.
 pub fn cell_location(cell: &Cell, at: Loc) -> CellLocation {
-    CellLocation { cell: cell.name.clone(), section: cell.morphology.sections[at.section].name.clone(), x: at.x }
+    CellLocation {
+        cell: cell.name.clone(),
+        section: cell.morphology.sections[at.section].name.clone(),
+        x: at.x,
+    }
 }
 
 /// The key under which a per-segment term is compiled and looked up.
@@ -92,7 +97,12 @@ pub fn segment_key(t: &Term) -> String {
 }
 
 /// The cell part of a spec (morphology, properties, mechanisms, ions).
-pub fn cell_spec(model: &Model, ci: usize, v: &RunValues<'_>, ion_defaults: &mut BTreeMap<String, IonDefaultsSpec>) -> Result<CellSpec, String> {
+pub fn cell_spec(
+    model: &Model,
+    ci: usize,
+    v: &RunValues<'_>,
+    ion_defaults: &mut BTreeMap<String, IonDefaultsSpec>,
+) -> Result<CellSpec, String> {
     let cell = &model.cells[ci];
     let mut properties = Vec::new();
     let mut ions = Vec::new();
@@ -102,15 +112,27 @@ pub fn cell_spec(model: &Model, ci: usize, v: &RunValues<'_>, ion_defaults: &mut
         match &p.what {
             Property::Cm => properties.push(PropertySpec { region: reg, cm: Some(value), ra: None }),
             Property::Ra => properties.push(PropertySpec { region: reg, cm: None, ra: Some(value) }),
-            Property::Erev(ion) => {
-                ions.push(IonSpec { ion: ion.clone(), region: reg, erev: Some(value), conc_in: None, conc_out: None })
-            }
-            Property::ConcIn(ion) => {
-                ions.push(IonSpec { ion: ion.clone(), region: reg, erev: None, conc_in: Some(value), conc_out: None })
-            }
-            Property::ConcOut(ion) => {
-                ions.push(IonSpec { ion: ion.clone(), region: reg, erev: None, conc_in: None, conc_out: Some(value) })
-            }
+            Property::Erev(ion) => ions.push(IonSpec {
+                ion: ion.clone(),
+                region: reg,
+                erev: Some(value),
+                conc_in: None,
+                conc_out: None,
+            }),
+            Property::ConcIn(ion) => ions.push(IonSpec {
+                ion: ion.clone(),
+                region: reg,
+                erev: None,
+                conc_in: Some(value),
+                conc_out: None,
+            }),
+            Property::ConcOut(ion) => ions.push(IonSpec {
+                ion: ion.clone(),
+                region: reg,
+                erev: None,
+                conc_in: None,
+                conc_out: Some(value),
+            }),
         }
     }
     let mut mechanisms = Vec::new();
@@ -118,7 +140,9 @@ pub fn cell_spec(model: &Model, ci: usize, v: &RunValues<'_>, ion_defaults: &mut
         let mut parameters = BTreeMap::new();
         for (name, val) in &ins.params {
             let pv = match val {
-                Value::Uniform(t) => ParamValue::Number(v.eval(t, &format!("`{name}` of `{}`", ins.mechanism))?),
+                Value::Uniform(t) => {
+                    ParamValue::Number(v.eval(t, &format!("`{name}` of `{}`", ins.mechanism))?)
+                }
                 Value::Segment(k) => ParamValue::Expr(segment_key(&model.segment_terms[*k])),
             };
             parameters.insert(name.clone(), pv);
@@ -177,10 +201,16 @@ pub fn probe(cell: &Cell, r: &Recording) -> ProbeSpec {
     match &r.variable {
         Variable::V => ProbeSpec::V { name, location },
         Variable::IMembrane => ProbeSpec::IMembrane { name, location },
-        Variable::IonCurrent(ion) => ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::Current },
+        Variable::IonCurrent(ion) => {
+            ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::Current }
+        }
         Variable::IonErev(ion) => ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::Erev },
-        Variable::IonConcIn(ion) => ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::ConcIn },
-        Variable::IonConcOut(ion) => ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::ConcOut },
+        Variable::IonConcIn(ion) => {
+            ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::ConcIn }
+        }
+        Variable::IonConcOut(ion) => {
+            ProbeSpec::Ion { name, location, ion: ion.clone(), field: IonField::ConcOut }
+        }
         Variable::Mechanism { mechanism, field } => {
             ProbeSpec::Mechanism { name, location, mechanism: mechanism.clone(), field: field.clone() }
         }
@@ -220,9 +250,11 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                 duration: e(duration, "`duration`")?,
                 amplitude: e(amplitude, "`amplitude`")?,
             }),
-            StimulusKind::Holding { amplitude } => {
-                spec.stimuli.push(StimulusSpec::Holding { id: None, location, amplitude: e(amplitude, "`amplitude`")? })
-            }
+            StimulusKind::Holding { amplitude } => spec.stimuli.push(StimulusSpec::Holding {
+                id: None,
+                location,
+                amplitude: e(amplitude, "`amplitude`")?,
+            }),
             StimulusKind::Ramp { delay, duration, from, to } => spec.stimuli.push(StimulusSpec::Ramp {
                 id: None,
                 location,
@@ -232,8 +264,12 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                 amplitude_end: e(to, "`to`")?,
             }),
             StimulusKind::Pulses { delay, duration, amplitude, count, interval } => {
-                let (d, du, a, i) =
-                    (e(delay, "`delay`")?, e(duration, "`duration`")?, e(amplitude, "`amplitude`")?, e(interval, "`interval`")?);
+                let (d, du, a, i) = (
+                    e(delay, "`delay`")?,
+                    e(duration, "`duration`")?,
+                    e(amplitude, "`amplitude`")?,
+                    e(interval, "`interval`")?,
+                );
                 for n in 0..*count {
                     spec.stimuli.push(StimulusSpec::Iclamp {
                         id: None,
@@ -261,15 +297,17 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                 }
                 spec.stimuli.push(StimulusSpec::Waveform { id: None, location, times: ts, amplitudes: ys });
             }
-            StimulusKind::Noise { delay, duration, mean, std, seed } => spec.stimuli.push(StimulusSpec::Noise {
-                id: None,
-                location,
-                delay: e(delay, "`delay`")?,
-                duration: e(duration, "`duration`")?,
-                mean: e(mean, "`mean`")?,
-                std: e(std, "`std`")?,
-                seed: *seed,
-            }),
+            StimulusKind::Noise { delay, duration, mean, std, seed } => {
+                spec.stimuli.push(StimulusSpec::Noise {
+                    id: None,
+                    location,
+                    delay: e(delay, "`delay`")?,
+                    duration: e(duration, "`duration`")?,
+                    mean: e(mean, "`mean`")?,
+                    std: e(std, "`std`")?,
+                    seed: *seed,
+                })
+            }
             StimulusKind::Synapse { mechanism, params, times, weight, delay } => {
                 let id = format!("{}.synapse{k}", p.name);
                 let mut parameters = BTreeMap::new();
@@ -282,7 +320,8 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                     location: spec::Location { section: location.section.clone(), x: location.x },
                     parameters,
                 });
-                let mut ts = times.iter().map(|t| e(t, "a spike time")).collect::<Result<Vec<f64>, String>>()?;
+                let mut ts =
+                    times.iter().map(|t| e(t, "a spike time")).collect::<Result<Vec<f64>, String>>()?;
                 ts.sort_by(f64::total_cmp);
                 let src = format!("{id}.spikes");
                 spec.spike_sources.push(SpikeSourceSpec { id: src.clone(), times: ts });
@@ -300,7 +339,13 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                     d[i] = e(t, "a duration")?;
                     a[i] = e(l, "a level")?;
                 }
-                spec.stimuli.push(StimulusSpec::Seclamp { id: None, location, rs: e(rs, "`rs`")?, durations: d, amplitudes: a });
+                spec.stimuli.push(StimulusSpec::Seclamp {
+                    id: None,
+                    location,
+                    rs: e(rs, "`rs`")?,
+                    durations: d,
+                    amplitudes: a,
+                });
             }
         }
     }

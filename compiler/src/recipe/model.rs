@@ -401,7 +401,9 @@ impl StimulusKind {
             StimulusKind::Synapse { params, times, weight, delay, .. } => {
                 params.iter().map(|(_, t)| t).chain(times).chain([weight, delay]).collect()
             }
-            StimulusKind::Clamp { durations, levels, rs } => durations.iter().chain(levels).chain([rs]).collect(),
+            StimulusKind::Clamp { durations, levels, rs } => {
+                durations.iter().chain(levels).chain([rs]).collect()
+            }
         }
     }
 }

@@ -54,7 +54,8 @@ pub fn parse_text(file: FileId, text: &str) -> Parsed {
     out.diagnostics.extend(scanned.diagnostics);
     for raw in &scanned.items {
         let slice = &text[raw.start..raw.end];
-        let mut words = slice.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+        let mut words =
+            slice.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
         let broken = (words.next().unwrap_or("").to_string(), words.next().unwrap_or("").to_string());
         if !raw.complete {
             out.recipe.broken.push(broken);
@@ -223,7 +224,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
             .with_primary(Span::new(file, base + pos, base + pos + 1), "this string")
             .with_hint("add the closing `\"` (strings cannot span lines)");
     }
-    let only_end = matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives == &[Rule::EOI]);
+    let only_end =
+        matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives == &[Rule::EOI]);
     let msg = if only_end {
         format!("unexpected {found} after the end of the item")
     } else {
@@ -256,12 +258,13 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
     }
     if rest.starts_with("=") && prev_line.trim_end().ends_with(|c: char| c.is_ascii_alphanumeric()) {
         let tok: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-    if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"].contains(&tok.as_str())
-        && before.trim_end().ends_with(|c: char| c.is_ascii_alphabetic())
-    {
-        return Some(format!("`{tok}` is a reserved word and cannot be a name"));
-    }
-    let words: Vec<&str> = prev_line.split_whitespace().collect();
+        if ["in", "from", "to", "by", "at", "on", "for", "simulate", "evaluate", "sweep"]
+            .contains(&tok.as_str())
+            && before.trim_end().ends_with(|c: char| c.is_ascii_alphabetic())
+        {
+            return Some(format!("`{tok}` is a reserved word and cannot be a name"));
+        }
+        let words: Vec<&str> = prev_line.split_whitespace().collect();
         if words.len() >= 2 {
             return Some(format!(
                 "`{}` was read as the unit of the number before it: units follow a number on the same \
@@ -270,10 +273,12 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
             ));
         }
     }
-    if before.matches('(').count() > before.matches(')').count() && (rest.is_empty() || rest.starts_with('}')) {
+    if before.matches('(').count() > before.matches(')').count() && (rest.is_empty() || rest.starts_with('}'))
+    {
         return Some("a `(` before this point is not closed".into());
     }
-    if before.matches('[').count() > before.matches(']').count() && (rest.is_empty() || rest.starts_with('}')) {
+    if before.matches('[').count() > before.matches(']').count() && (rest.is_empty() || rest.starts_with('}'))
+    {
         return Some("a `[` before this point is not closed".into());
     }
     let tok: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
@@ -283,7 +288,10 @@ fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {
         return Some(format!("`{tok}` is a reserved word and cannot be a name"));
     }
     let words: Vec<&str> = prev_line.split_whitespace().collect();
-    if words.len() == 2 && ["param", "morphology", "region", "location", "set"].contains(&words[0]) && !rest.starts_with('=') {
+    if words.len() == 2
+        && ["param", "morphology", "region", "location", "set"].contains(&words[0])
+        && !rest.starts_with('=')
+    {
         return Some(format!("write `{} {} = VALUE`", words[0], words[1]));
     }
     if rest.starts_with(':') {
@@ -577,7 +585,7 @@ impl Builder {
                 for x in it {
                     body.push(self.statement(x)?);
                 }
-                Statement::Sweep { param, values, body, span }
+                Statement::Sweep { param, values: Box::new(values), body, span }
             }
         })
     }
@@ -609,8 +617,11 @@ impl Builder {
                         "*" => BinOp::Mul,
                         "/" => BinOp::Div,
                         other => {
-                            return Err(Diagnostic::error(codes::SYNTAX, format!("unknown operator `{other}`"))
-                                .with_primary(self.span(&op), "here"))
+                            return Err(Diagnostic::error(
+                                codes::SYNTAX,
+                                format!("unknown operator `{other}`"),
+                            )
+                            .with_primary(self.span(&op), "here"))
                         }
                     };
                     let span = lhs.span.to(rhs.span);
@@ -705,13 +716,18 @@ impl Builder {
                         .with_primary(self.span(&num), "here")
                 })?;
                 if !value.is_finite() {
-                    return Err(Diagnostic::error(codes::OUT_OF_RANGE, format!("number `{text}` is too large"))
-                        .with_primary(self.span(&num), "not a finite double"));
+                    return Err(Diagnostic::error(
+                        codes::OUT_OF_RANGE,
+                        format!("number `{text}` is too large"),
+                    )
+                    .with_primary(self.span(&num), "not a finite double"));
                 }
                 let unit = it.next().map(|u| (u.as_str().to_string(), self.span(&u)));
                 Ok(Expr { kind: ExprKind::Number { value, unit }, span })
             }
-            r => Err(Diagnostic::error(codes::SYNTAX, format!("unexpected {r:?}")).with_primary(span, "here")),
+            r => {
+                Err(Diagnostic::error(codes::SYNTAX, format!("unexpected {r:?}")).with_primary(span, "here"))
+            }
         }
     }
 }

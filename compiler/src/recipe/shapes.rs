@@ -38,7 +38,10 @@ pub fn ball_and_stick(soma_length: f64, soma_diam: f64, dend_length: f64, dend_d
 /// language reference.
 pub const SHAPES: &[(&str, &[(&str, f64)])] = &[
     ("cylinder", &[("length", 20.0), ("diam", 20.0)]),
-    ("ball_and_stick", &[("soma_length", 20.0), ("soma_diam", 20.0), ("dend_length", 200.0), ("dend_diam", 2.0)]),
+    (
+        "ball_and_stick",
+        &[("soma_length", 20.0), ("soma_diam", 20.0), ("dend_length", 200.0), ("dend_diam", 2.0)],
+    ),
 ];
 
 #[cfg(test)]

@@ -27,8 +27,19 @@ pub(crate) struct CellCx<'m> {
 }
 
 impl<'m> CellCx<'m> {
-    pub(crate) fn new(morph: &'m Morphology, regions: Vec<(String, Expr)>, locations: Vec<(String, Expr)>) -> Self {
-        CellCx { morph, regions, locations, region_cache: HashMap::new(), location_cache: HashMap::new(), stack: vec![] }
+    pub(crate) fn new(
+        morph: &'m Morphology,
+        regions: Vec<(String, Expr)>,
+        locations: Vec<(String, Expr)>,
+    ) -> Self {
+        CellCx {
+            morph,
+            regions,
+            locations,
+            region_cache: HashMap::new(),
+            location_cache: HashMap::new(),
+            stack: vec![],
+        }
     }
 
     /// A context for a checked cell: its named locations are already resolved.
@@ -107,10 +118,8 @@ impl Checker<'_> {
             Some(v) => self.quantity(v, Expect { unit: "ohm-cm", what: "`Ra`" }, Scope::PARAMS),
             None => Some(Term::Const(35.4)),
         };
-        let v_init = match get("v_init") {
-            Some(v) => Some(self.quantity(v, Expect { unit: "mV", what: "`v_init`" }, Scope::PARAMS)),
-            None => None,
-        };
+        let v_init =
+            get("v_init").map(|v| self.quantity(v, Expect { unit: "mV", what: "`v_init`" }, Scope::PARAMS));
         let nseg = match get("nseg") {
             Some(v) => self.nseg(v),
             None => Some(NsegRule::Given),
@@ -130,11 +139,17 @@ impl Checker<'_> {
                 CellEntry::Location { name, value } => (&mut locations, name, value, "location"),
                 _ => continue,
             };
-            if list.iter().any(|(x, _)| *x == n.name) || (what == "region" && geometry::SECTION_LISTS.contains(&n.name.as_str())) {
+            if list.iter().any(|(x, _)| *x == n.name)
+                || (what == "region" && geometry::SECTION_LISTS.contains(&n.name.as_str()))
+            {
                 self.diag(
                     Diagnostic::error(codes::DUPLICATE, format!("{what} `{}` is defined twice", n.name))
                         .with_primary(n.span, "again")
-                        .with_hint(if what == "region" { "section lists (all, somatic, …) are predefined" } else { "give it another name" }),
+                        .with_hint(if what == "region" {
+                            "section lists (all, somatic, …) are predefined"
+                        } else {
+                            "give it another name"
+                        }),
                 );
                 continue;
             }
@@ -186,9 +201,12 @@ impl Checker<'_> {
         }
         if let Err(msg) = geometry::prepare(&mut morph, nseg, |i| per_sec[i], axon) {
             self.diag(
-                Diagnostic::error(codes::MORPHOLOGY, format!("cannot prepare the morphology of cell `{name}`: {msg}"))
-                    .with_primary(morph_expr.span, "this morphology")
-                    .with_hint("check the nseg rule and the axon replacement"),
+                Diagnostic::error(
+                    codes::MORPHOLOGY,
+                    format!("cannot prepare the morphology of cell `{name}`: {msg}"),
+                )
+                .with_primary(morph_expr.span, "this morphology")
+                .with_hint("check the nseg rule and the axon replacement"),
             );
             return None;
         }
@@ -280,7 +298,9 @@ impl Checker<'_> {
                 continue;
             };
             let what_s = format!("`{n}`");
-            let Some(value) = self.quantity(value, Expect { unit, what: &what_s }, Scope::PARAMS) else { continue };
+            let Some(value) = self.quantity(value, Expect { unit, what: &what_s }, Scope::PARAMS) else {
+                continue;
+            };
             let Some(mask) = self.region_or_all(region.as_ref(), &mut cx, name.span) else { continue };
             let sections = (0..mask.len()).filter(|&i| mask[i]).collect();
             cell.properties.push(PropertySet { sections, what, value });
@@ -306,13 +326,16 @@ impl Checker<'_> {
     fn nseg(&mut self, e: &Expr) -> Option<NsegRule> {
         if let ExprKind::Call(f, args) = &e.kind {
             let arg = |k: usize, n: &str| {
-                args.iter().find(|a| a.name.as_ref().is_some_and(|x| x.name == n)).or_else(|| {
-                    args.get(k).filter(|a| a.name.is_none())
-                })
+                args.iter()
+                    .find(|a| a.name.as_ref().is_some_and(|x| x.name == n))
+                    .or_else(|| args.get(k).filter(|a| a.name.is_none()))
             };
             match f.as_name() {
                 Some("per_length") if args.len() == 1 => {
-                    let l = self.positive(&args[0].value, Expect { unit: "um", what: "the segment length of `per_length`" })?;
+                    let l = self.positive(
+                        &args[0].value,
+                        Expect { unit: "um", what: "the segment length of `per_length`" },
+                    )?;
                     return Some(NsegRule::PerLength(l));
                 }
                 Some("d_lambda") if args.len() == 2 => {
@@ -325,7 +348,8 @@ impl Checker<'_> {
                         return None;
                     };
                     let d = self.positive(&d.value, Expect { unit: "", what: "`d_lambda`" });
-                    let fr = self.positive(&fr.value, Expect { unit: "Hz", what: "the frequency of `d_lambda`" });
+                    let fr =
+                        self.positive(&fr.value, Expect { unit: "Hz", what: "the frequency of `d_lambda`" });
                     return Some(NsegRule::DLambda { d_lambda: d?, frequency: fr? });
                 }
                 _ => {}
@@ -356,7 +380,9 @@ impl Checker<'_> {
             self.diag(
                 Diagnostic::error(codes::WRONG_KIND, "`morphology` names a `morphology` item")
                     .with_primary(e.span, "not a name")
-                    .with_hint("define `morphology m = \"cell.swc\"` at top level, then write `morphology = m`"),
+                    .with_hint(
+                        "define `morphology m = \"cell.swc\"` at top level, then write `morphology = m`",
+                    ),
             );
             return None;
         };
@@ -402,7 +428,10 @@ impl Checker<'_> {
                         self.diag(
                             Diagnostic::error(codes::MORPHOLOGY, format!("cannot read morphology `{file}`"))
                                 .with_primary(m.source.span, msg.lines().next().unwrap_or("").to_string())
-                                .with_hint(format!("paths are relative to the recipe's directory ({})", super::shown_dir(&self.base))),
+                                .with_hint(format!(
+                                    "paths are relative to the recipe's directory ({})",
+                                    super::shown_dir(&self.base)
+                                )),
                         );
                         None
                     }
@@ -411,11 +440,15 @@ impl Checker<'_> {
             ExprKind::Call(f, args) => {
                 let shape = f.as_name().unwrap_or("");
                 let Some((_, params)) = shapes::SHAPES.iter().find(|(n, _)| *n == shape) else {
-                    let hint = suggest::hint(shape, "built-in shapes", shapes::SHAPES.iter().map(|(n, _)| *n));
+                    let hint =
+                        suggest::hint(shape, "built-in shapes", shapes::SHAPES.iter().map(|(n, _)| *n));
                     self.diag(
-                        Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown built-in morphology `{shape}`"))
-                            .with_primary(f.span, "not a built-in shape")
-                            .with_hint(hint),
+                        Diagnostic::error(
+                            codes::UNKNOWN_NAME,
+                            format!("unknown built-in morphology `{shape}`"),
+                        )
+                        .with_primary(f.span, "not a built-in shape")
+                        .with_hint(hint),
                     );
                     return None;
                 };
@@ -425,19 +458,19 @@ impl Checker<'_> {
                         self.diag(
                             Diagnostic::error(codes::BAD_CALL, format!("arguments of `{shape}` are named"))
                                 .with_primary(a.value.span, "name this argument")
-                                .with_hint(format!(
-                                    "write e.g. `{shape}({} = 20 um)`",
-                                    params[0].0
-                                )),
+                                .with_hint(format!("write e.g. `{shape}({} = 20 um)`", params[0].0)),
                         );
                         return None;
                     };
                     let Some(k) = params.iter().position(|(n, _)| *n == an.name) else {
                         let hint = suggest::hint(&an.name, "arguments", params.iter().map(|(n, _)| *n));
                         self.diag(
-                            Diagnostic::error(codes::UNKNOWN_KEY, format!("`{shape}` has no argument `{}`", an.name))
-                                .with_primary(an.span, "unknown argument")
-                                .with_hint(hint),
+                            Diagnostic::error(
+                                codes::UNKNOWN_KEY,
+                                format!("`{shape}` has no argument `{}`", an.name),
+                            )
+                            .with_primary(an.span, "unknown argument")
+                            .with_hint(hint),
                         );
                         return None;
                     };
@@ -479,7 +512,10 @@ impl Checker<'_> {
                         .morph
                         .sections
                         .iter()
-                        .map(|s| s.name == *n || s.name.split('[').next() == Some(n.as_str()) && s.name.contains('['))
+                        .map(|s| {
+                            s.name == *n
+                                || s.name.split('[').next() == Some(n.as_str()) && s.name.contains('[')
+                        })
                         .collect();
                     if arr.iter().any(|&b| b) {
                         return Some(arr);
@@ -490,15 +526,21 @@ impl Checker<'_> {
                     let hint = suggest::hint(n, "regions", cands.iter().copied());
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_REGION, format!("unknown region `{n}`"))
-                            .with_primary(e.span, "not a section list, a region or a section name of this cell")
+                            .with_primary(
+                                e.span,
+                                "not a section list, a region or a section name of this cell",
+                            )
                             .with_hint(hint),
                     );
                     return None;
                 };
                 if cx.stack.contains(n) {
                     self.diag(
-                        Diagnostic::error(codes::RECURSION, format!("region `{n}` is defined in terms of itself"))
-                            .with_primary(e.span, "circular definition"),
+                        Diagnostic::error(
+                            codes::RECURSION,
+                            format!("region `{n}` is defined in terms of itself"),
+                        )
+                        .with_primary(e.span, "circular definition"),
                     );
                     return None;
                 }
@@ -578,7 +620,9 @@ impl Checker<'_> {
                 self.diag(
                     Diagnostic::error(codes::WRONG_KIND, "expected a region")
                         .with_primary(e.span, "not a region")
-                        .with_hint("combine regions with `|` (union), `&` (intersection) and `-` (difference)"),
+                        .with_hint(
+                            "combine regions with `|` (union), `&` (intersection) and `-` (difference)",
+                        ),
                 );
                 None
             }
@@ -588,7 +632,10 @@ impl Checker<'_> {
     /// `name[index]` as a section.
     fn section_ref(&mut self, base: &Expr, idx: &Expr, span: Span, m: &Morphology) -> Option<usize> {
         let Some(name) = base.as_name() else {
-            self.diag(Diagnostic::error(codes::WRONG_KIND, "expected a section name").with_primary(base.span, "here"));
+            self.diag(
+                Diagnostic::error(codes::WRONG_KIND, "expected a section name")
+                    .with_primary(base.span, "here"),
+            );
             return None;
         };
         let i = self.constant(idx, Expect { unit: "", what: "a section index" })?;
@@ -603,9 +650,12 @@ impl Checker<'_> {
             Some(s) => Some(s),
             None => {
                 self.diag(
-                    Diagnostic::error(codes::UNKNOWN_SECTION, format!("the morphology has no section `{name}[{i}]`"))
-                        .with_primary(span, "no such section")
-                        .with_hint(section_summary(m)),
+                    Diagnostic::error(
+                        codes::UNKNOWN_SECTION,
+                        format!("the morphology has no section `{name}[{i}]`"),
+                    )
+                    .with_primary(span, "no such section")
+                    .with_hint(section_summary(m)),
                 );
                 None
             }
@@ -631,8 +681,11 @@ impl Checker<'_> {
                 if let Some((_, def)) = cx.locations.iter().find(|(x, _)| x == n).cloned() {
                     if cx.stack.contains(n) {
                         self.diag(
-                            Diagnostic::error(codes::RECURSION, format!("location `{n}` is defined in terms of itself"))
-                                .with_primary(e.span, "circular definition"),
+                            Diagnostic::error(
+                                codes::RECURSION,
+                                format!("location `{n}` is defined in terms of itself"),
+                            )
+                            .with_primary(e.span, "circular definition"),
                         );
                         return None;
                     }
@@ -658,7 +711,9 @@ impl Checker<'_> {
                 );
                 None
             }
-            ExprKind::Index(base, idx) => Some(Loc { section: self.section_ref(base, idx, e.span, m)?, x: 0.5 }),
+            ExprKind::Index(base, idx) => {
+                Some(Loc { section: self.section_ref(base, idx, e.span, m)?, x: 0.5 })
+            }
             ExprKind::Call(f, args) => {
                 let list_arg = |c: &mut Checker<'_>, a: &Expr| -> Option<String> {
                     match a.as_name() {
@@ -667,7 +722,9 @@ impl Checker<'_> {
                             c.diag(
                                 Diagnostic::error(codes::UNKNOWN_REGION, "expected a section list")
                                     .with_primary(a.span, "not a section list")
-                                    .with_hint("section lists: all, somatic, axonal, basal, apical, myelinated"),
+                                    .with_hint(
+                                        "section lists: all, somatic, axonal, basal, apical, myelinated",
+                                    ),
                             );
                             None
                         }
@@ -676,12 +733,16 @@ impl Checker<'_> {
                 match f.as_name() {
                     Some(k @ ("somadistance" | "trunk")) => {
                         // `trunk(LIST, D, radial)`: the end furthest from the origin, not along +y.
-                        let radial = k == "trunk" && args.len() == 3 && args[2].value.as_name() == Some("radial");
+                        let radial =
+                            k == "trunk" && args.len() == 3 && args[2].value.as_name() == Some("radial");
                         if args.len() != 2 && !radial {
                             self.diag(
-                                Diagnostic::error(codes::BAD_CALL, format!("`{k}` takes a section list and a distance"))
-                                    .with_primary(e.span, "here")
-                                    .with_hint(format!("write `{k}(apical, 400 um)`")),
+                                Diagnostic::error(
+                                    codes::BAD_CALL,
+                                    format!("`{k}` takes a section list and a distance"),
+                                )
+                                .with_primary(e.span, "here")
+                                .with_hint(format!("write `{k}(apical, 400 um)`")),
                             );
                             return None;
                         }
@@ -689,7 +750,11 @@ impl Checker<'_> {
                         let d = self.constant(&args[1].value, Expect { unit: "um", what: "the distance" });
                         let (list, d) = (list?, d?);
                         let r = if k == "trunk" {
-                            let dir = if radial { TrunkDirection::Radial } else { TrunkDirection::Along([0.0, 1.0, 0.0]) };
+                            let dir = if radial {
+                                TrunkDirection::Radial
+                            } else {
+                                TrunkDirection::Along([0.0, 1.0, 0.0])
+                            };
                             m.trunk_soma_distance_location(&list, d, dir)
                         } else {
                             m.soma_distance_location(&list, d)
@@ -697,7 +762,11 @@ impl Checker<'_> {
                         match r {
                             Ok(l) => Some(to_loc(l)),
                             Err(err) => {
-                                bad(self, format!("no point of `{list}` at {d} µm from the soma"), err.message.clone());
+                                bad(
+                                    self,
+                                    format!("no point of `{list}` at {d} µm from the soma"),
+                                    err.message.clone(),
+                                );
                                 None
                             }
                         }
@@ -705,9 +774,12 @@ impl Checker<'_> {
                     Some("seclist") => {
                         if args.len() != 3 {
                             self.diag(
-                                Diagnostic::error(codes::BAD_CALL, "`seclist` takes a section list, an index and x")
-                                    .with_primary(e.span, "here")
-                                    .with_hint("write `seclist(apical, 3, 0.5)`"),
+                                Diagnostic::error(
+                                    codes::BAD_CALL,
+                                    "`seclist` takes a section list, an index and x",
+                                )
+                                .with_primary(e.span, "here")
+                                .with_hint("write `seclist(apical, 3, 0.5)`"),
                             );
                             return None;
                         }
@@ -729,9 +801,12 @@ impl Checker<'_> {
                                 Some(s) => Some(s),
                                 None => {
                                     self.diag(
-                                        Diagnostic::error(codes::UNKNOWN_SECTION, format!("the morphology has no section `{n}`"))
-                                            .with_primary(f.span, "no such section")
-                                            .with_hint(section_summary(m)),
+                                        Diagnostic::error(
+                                            codes::UNKNOWN_SECTION,
+                                            format!("the morphology has no section `{n}`"),
+                                        )
+                                        .with_primary(f.span, "no such section")
+                                        .with_hint(section_summary(m)),
                                     );
                                     None
                                 }
@@ -775,7 +850,9 @@ impl Checker<'_> {
             self.diag(
                 Diagnostic::error(codes::BAD_LOCATION, format!("x = {x} is outside the section"))
                     .with_primary(e.span, "must be within 0..1")
-                    .with_hint("x is the relative position along the section, 0 at its start and 1 at its end"),
+                    .with_hint(
+                        "x is the relative position along the section, 0 at its start and 1 at its end",
+                    ),
             );
             return None;
         }
@@ -794,7 +871,8 @@ impl Checker<'_> {
             let names = self.env.mechanism_names();
             let hint = match suggest::closest(&mech.name, names.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`?"),
-                None => "add the .mod file's folder to the sources: `mechanisms { builtin  mod \"DIR\" }`".to_string(),
+                None => "add the .mod file's folder to the sources: `mechanisms { builtin  mod \"DIR\" }`"
+                    .to_string(),
             };
             self.diag(
                 Diagnostic::error(codes::UNKNOWN_MECHANISM, format!("unknown mechanism `{}`", mech.name))
@@ -824,34 +902,48 @@ impl Checker<'_> {
         for p in params {
             let pn = p.key.name.as_str();
             if seen.contains(&pn) {
-                self.diag(Diagnostic::error(codes::DUPLICATE, format!("`{pn}` is set twice")).with_primary(p.key.span, "again"));
+                self.diag(
+                    Diagnostic::error(codes::DUPLICATE, format!("`{pn}` is set twice"))
+                        .with_primary(p.key.span, "again"),
+                );
                 continue;
             }
             seen.push(pn);
             let field = meta.field_index(pn).map(|f| &meta.fields[f]);
             let Some(field) = field.filter(|f| f.role == FieldRole::Parameter) else {
-                let pnames: Vec<&str> =
-                    meta.fields.iter().filter(|f| f.role == FieldRole::Parameter).map(|f| f.name.as_str()).collect();
+                let pnames: Vec<&str> = meta
+                    .fields
+                    .iter()
+                    .filter(|f| f.role == FieldRole::Parameter)
+                    .map(|f| f.name.as_str())
+                    .collect();
                 let suffix = format!("_{}", meta.name);
                 let hint = if let Some(f) = field {
                     format!("`{pn}` is {} of `{}`, set by the mechanism itself", role_name(f.role), meta.name)
                 } else if let Some(base) = pn.strip_suffix(&suffix).filter(|b| pnames.contains(b)) {
                     format!("inside `insert {}`, write the parameter without the suffix: `{base}`", meta.name)
                 } else if meta.globals.iter().any(|g| g.name == pn) {
-                    format!("`{pn}` is a GLOBAL of `{}`: mechanism-wide values cannot be set per region", meta.name)
+                    format!(
+                        "`{pn}` is a GLOBAL of `{}`: mechanism-wide values cannot be set per region",
+                        meta.name
+                    )
                 } else {
                     suggest::hint(pn, &format!("parameters of `{}`", meta.name), pnames.iter().copied())
                 };
                 self.diag(
-                    Diagnostic::error(codes::UNKNOWN_MECH_PARAM, format!("`{pn}` is not a parameter of `{}`", meta.name))
-                        .with_primary(p.key.span, "not settable here")
-                        .with_hint(hint),
+                    Diagnostic::error(
+                        codes::UNKNOWN_MECH_PARAM,
+                        format!("`{pn}` is not a parameter of `{}`", meta.name),
+                    )
+                    .with_primary(p.key.span, "not settable here")
+                    .with_hint(hint),
                 );
                 continue;
             };
             if let Some(std) = &p.std {
                 self.diag(
-                    Diagnostic::error(codes::SYNTAX, "a parameter value takes no `+-`").with_primary(std.span, "unexpected"),
+                    Diagnostic::error(codes::SYNTAX, "a parameter value takes no `+-`")
+                        .with_primary(std.span, "unexpected"),
                 );
                 continue;
             }
@@ -864,7 +956,10 @@ impl Checker<'_> {
                 self.diag(
                     Diagnostic::warning(
                         codes::UNCHECKED_UNIT,
-                        format!("the unit of `{pn}` in `{}` is `{unit}`, which Myelin cannot read", meta.name),
+                        format!(
+                            "the unit of `{pn}` in `{}` is `{unit}`, which Myelin cannot read",
+                            meta.name
+                        ),
                     )
                     .with_primary(p.value.span, "used as written, without a unit check"),
                 );

@@ -90,13 +90,19 @@ pub fn mechanism_sources(recipe: &Recipe, base: &Path, diags: &mut Vec<Diagnosti
                         diags.push(
                             Diagnostic::error(codes::MECH_SOURCE, format!("`{}` does not exist", p.value))
                                 .with_primary(p.span, "no such file or directory")
-                                .with_hint(format!("paths are relative to the recipe's directory ({})", shown_dir(base))),
+                                .with_hint(format!(
+                                    "paths are relative to the recipe's directory ({})",
+                                    shown_dir(base)
+                                )),
                         );
                     } else if aot && !path.join(crate::aot::CATALOGUE_FILE).is_file() {
                         diags.push(
-                            Diagnostic::error(codes::MECH_SOURCE, format!("`{}` is not an artifact directory", p.value))
-                                .with_primary(p.span, format!("no {} in it", crate::aot::CATALOGUE_FILE))
-                                .with_hint("make one with `myelin build FILES -o DIR`"),
+                            Diagnostic::error(
+                                codes::MECH_SOURCE,
+                                format!("`{}` is not an artifact directory", p.value),
+                            )
+                            .with_primary(p.span, format!("no {} in it", crate::aot::CATALOGUE_FILE))
+                            .with_hint("make one with `myelin build FILES -o DIR`"),
                         );
                     } else if aot {
                         out.aot.push(path);
@@ -196,7 +202,9 @@ impl Checker<'_> {
     fn declarations(&mut self, recipe: &Recipe) {
         let mut names: Vec<(String, Span, &'static str)> = Vec::new();
         let mut declare = |c: &mut Checker<'_>, name: &ast::Ident, what: &'static str| -> bool {
-            if let Some((_, first, w)) = names.iter().find(|(n, _, w)| n == &name.name && (*w == what || what != "morphology" && *w != "morphology")) {
+            if let Some((_, first, w)) = names.iter().find(|(n, _, w)| {
+                n == &name.name && (*w == what || what != "morphology" && *w != "morphology")
+            }) {
                 c.diag(
                     Diagnostic::error(codes::DUPLICATE, format!("`{}` is defined twice", name.name))
                         .with_primary(name.span, format!("a second {what}"))
@@ -218,9 +226,12 @@ impl Checker<'_> {
                         || matches!(name.name.as_str(), "holding_current" | "threshold_current" | "pi")
                     {
                         self.diag(
-                            Diagnostic::error(codes::DUPLICATE, format!("`{}` is a built-in name", name.name))
-                                .with_primary(name.span, "cannot be a parameter")
-                                .with_hint("give the parameter another name"),
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                format!("`{}` is a built-in name", name.name),
+                            )
+                            .with_primary(name.span, "cannot be a parameter")
+                            .with_hint("give the parameter another name"),
                         );
                         continue;
                     }
@@ -233,8 +244,11 @@ impl Checker<'_> {
                     for (i, a) in args.iter().enumerate() {
                         if args[..i].iter().any(|b| b.name == a.name) {
                             self.diag(
-                                Diagnostic::error(codes::DUPLICATE, format!("argument `{}` is given twice", a.name))
-                                    .with_primary(a.span, "again"),
+                                Diagnostic::error(
+                                    codes::DUPLICATE,
+                                    format!("argument `{}` is given twice", a.name),
+                                )
+                                .with_primary(a.span, "again"),
                             );
                         }
                     }
@@ -244,20 +258,23 @@ impl Checker<'_> {
                         body: body.clone(),
                     });
                 }
-                ItemKind::Morphology { name, source, options } => {
-                    if declare(self, name, "morphology") {
-                        self.morphologies.push(CMorph {
-                            name: name.name.clone(),
-                            source: source.clone(),
-                            options: options.clone(),
-                        });
-                    }
+                ItemKind::Morphology { name, source, options } if declare(self, name, "morphology") => {
+                    self.morphologies.push(CMorph {
+                        name: name.name.clone(),
+                        source: source.clone(),
+                        options: options.clone(),
+                    });
                 }
                 ItemKind::Planned { keyword } => {
                     self.diag(
-                        Diagnostic::error(codes::PLANNED, format!("`{}` is planned but not yet available", keyword.name))
-                            .with_primary(keyword.span, "not yet available")
-                            .with_hint("see \"Planned statements\" in docs/recipe.md; remove the item to run the recipe"),
+                        Diagnostic::error(
+                            codes::PLANNED,
+                            format!("`{}` is planned but not yet available", keyword.name),
+                        )
+                        .with_primary(keyword.span, "not yet available")
+                        .with_hint(
+                            "see \"Planned statements\" in docs/recipe.md; remove the item to run the recipe",
+                        ),
                     );
                 }
                 _ => {}
@@ -268,9 +285,14 @@ impl Checker<'_> {
     fn param(&mut self, name: &ast::Ident, value: Option<&Expr>, bounds: Option<&(Expr, Expr)>) {
         if value.is_none() && bounds.is_none() {
             self.diag(
-                Diagnostic::error(codes::NO_VALUE, format!("parameter `{}` has neither a value nor bounds", name.name))
-                    .with_primary(name.span, "no value")
-                    .with_hint("write `param NAME = VALUE`, or `param NAME in [LOWER, UPPER]` for a free parameter"),
+                Diagnostic::error(
+                    codes::NO_VALUE,
+                    format!("parameter `{}` has neither a value nor bounds", name.name),
+                )
+                .with_primary(name.span, "no value")
+                .with_hint(
+                    "write `param NAME = VALUE`, or `param NAME in [LOWER, UPPER]` for a free parameter",
+                ),
             );
             return;
         }
@@ -284,7 +306,9 @@ impl Checker<'_> {
         // base units (plain numbers for dimensionless values).
         let (unit, unit_text) = match typed.text.clone() {
             Some(t) if !t.is_empty() => (typed.unit, t),
-            _ if !unit_text.is_empty() && quantities::dim_of(&unit_text.replace('*', "-")) == typed.unit.dim => {
+            _ if !unit_text.is_empty()
+                && quantities::dim_of(&unit_text.replace('*', "-")) == typed.unit.dim =>
+            {
                 (typed.unit, unit_text)
             }
             _ => {
@@ -316,17 +340,23 @@ impl Checker<'_> {
                 (Some(a), Some(b)) => {
                     if a > b {
                         self.diag(
-                            Diagnostic::error(codes::BAD_BOUNDS, format!("bounds of `{}` are inverted", name.name))
-                                .with_primary(lo.span.to(hi.span), format!("lower {a} > upper {b}"))
-                                .with_hint("write `in [LOWER, UPPER]` with LOWER ≤ UPPER"),
+                            Diagnostic::error(
+                                codes::BAD_BOUNDS,
+                                format!("bounds of `{}` are inverted", name.name),
+                            )
+                            .with_primary(lo.span.to(hi.span), format!("lower {a} > upper {b}"))
+                            .with_hint("write `in [LOWER, UPPER]` with LOWER ≤ UPPER"),
                         );
                         None
                     } else {
                         if let (Some(v), Some(e)) = (value_v, value) {
                             if v < a || v > b {
                                 self.diag(
-                                    Diagnostic::error(codes::BAD_BOUNDS, format!("the value of `{}` is outside its bounds", name.name))
-                                        .with_primary(e.span, format!("{v} is not in [{a}, {b}]")),
+                                    Diagnostic::error(
+                                        codes::BAD_BOUNDS,
+                                        format!("the value of `{}` is outside its bounds", name.name),
+                                    )
+                                    .with_primary(e.span, format!("{v} is not in [{a}, {b}]")),
                                 );
                             }
                         }
@@ -374,8 +404,11 @@ impl Checker<'_> {
             }
             if let (Some(std), false) = (&e.std, e.key.name == "score") {
                 self.diag(
-                    Diagnostic::error(codes::SYNTAX, format!("`{}` takes one value, not `mean +- std`", e.key.name))
-                        .with_primary(std.span, "unexpected spread"),
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("`{}` takes one value, not `mean +- std`", e.key.name),
+                    )
+                    .with_primary(std.span, "unexpected spread"),
                 );
             }
             out.push(e);
@@ -427,7 +460,7 @@ impl Checker<'_> {
     /// A positive constant in the expected unit.
     pub(crate) fn positive(&mut self, e: &Expr, expect: Expect<'_>) -> Option<f64> {
         let v = self.constant(e, expect)?;
-        if !(v > 0.0) {
+        if v.is_nan() || v <= 0.0 {
             self.diag(
                 Diagnostic::error(codes::OUT_OF_RANGE, format!("{} must be positive", expect.what))
                     .with_primary(e.span, format!("{v} {}", expect.unit)),
@@ -467,7 +500,9 @@ impl Checker<'_> {
                         }
                     }
                     "v_init" => {
-                        if let Some(t) = self.quantity(v, Expect { unit: "mV", what: "`v_init`" }, Scope::PARAMS) {
+                        if let Some(t) =
+                            self.quantity(v, Expect { unit: "mV", what: "`v_init`" }, Scope::PARAMS)
+                        {
                             s.v_init = t;
                         }
                     }
@@ -526,7 +561,11 @@ impl Checker<'_> {
         let t = self.typed(e, Scope::PARAMS, &mut Vec::new(), 0)?;
         let is_kelvin = matches!(&t.text, Some(u) if u == "K" || u == "kelvin");
         let term = self.convert(t, e.span, Expect { unit: "degC", what: "a temperature" })?;
-        Some(if is_kelvin { Term::bin(super::expr::Op::Sub, term, Term::Const(273.15)).folded() } else { term })
+        Some(if is_kelvin {
+            Term::bin(super::expr::Op::Sub, term, Term::Const(273.15)).folded()
+        } else {
+            term
+        })
     }
 
     /// eFEL settings of a block (`efel { … }` or a feature's own); `weight` is allowed for
@@ -553,9 +592,12 @@ impl Checker<'_> {
             let Some((_, kind)) = EFEL_SETTINGS.iter().find(|(n, _)| *n == name) else {
                 let hint = super::suggest::hint(name, "eFEL settings", EFEL_SETTINGS.iter().map(|(n, _)| *n));
                 self.diag(
-                    Diagnostic::warning(codes::IGNORED_SETTING, format!("`{name}` is not an eFEL setting Myelin uses"))
-                        .with_primary(e.key.span, "ignored")
-                        .with_hint(hint),
+                    Diagnostic::warning(
+                        codes::IGNORED_SETTING,
+                        format!("`{name}` is not an eFEL setting Myelin uses"),
+                    )
+                    .with_primary(e.key.span, "ignored")
+                    .with_hint(hint),
                 );
                 continue;
             };
@@ -564,7 +606,9 @@ impl Checker<'_> {
                 SettingKind::Unit(u) => {
                     self.constant(&e.value, Expect { unit: u, what: &what }).map(SettingValue::Number)
                 }
-                SettingKind::Count => self.count(&e.value, &what, 0.0).map(|n| SettingValue::Number(n as f64)),
+                SettingKind::Count => {
+                    self.count(&e.value, &what, 0.0).map(|n| SettingValue::Number(n as f64))
+                }
                 SettingKind::Bool => self.boolean(&e.value, &what).map(SettingValue::Bool),
                 SettingKind::Text(choices) => {
                     self.choice(&e.value, choices, &what).map(|c| SettingValue::Text(c.to_string()))
@@ -638,7 +682,8 @@ impl Checker<'_> {
                 None if self.broken("protocol", &n.name) => ok = false,
                 None => {
                     ok = false;
-                    let hint = super::suggest::hint(&n.name, "protocols", protocols.iter().map(|p| p.name.as_str()));
+                    let hint =
+                        super::suggest::hint(&n.name, "protocols", protocols.iter().map(|p| p.name.as_str()));
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_PROTOCOL, format!("unknown protocol `{}`", n.name))
                             .with_primary(n.span, "not a protocol of this recipe")
@@ -658,7 +703,8 @@ impl Checker<'_> {
             }
             ast::Statement::Evaluate { protocols: names, span } => {
                 let p = if names.is_empty() {
-                    let all: Vec<usize> = (0..protocols.len()).filter(|&i| !protocols[i].features.is_empty()).collect();
+                    let all: Vec<usize> =
+                        (0..protocols.len()).filter(|&i| !protocols[i].features.is_empty()).collect();
                     if all.is_empty() {
                         self.diag(
                             Diagnostic::error(codes::STATEMENT, "`evaluate` has nothing to evaluate")
@@ -673,9 +719,12 @@ impl Checker<'_> {
                     for (&i, n) in p.iter().zip(names) {
                         if protocols[i].features.is_empty() {
                             self.diag(
-                                Diagnostic::error(codes::STATEMENT, format!("protocol `{}` has no features to evaluate", n.name))
-                                    .with_primary(n.span, "no features")
-                                    .with_hint("add features to it, or use `simulate` to only record traces"),
+                                Diagnostic::error(
+                                    codes::STATEMENT,
+                                    format!("protocol `{}` has no features to evaluate", n.name),
+                                )
+                                .with_primary(n.span, "no features")
+                                .with_hint("add features to it, or use `simulate` to only record traces"),
                             );
                         }
                     }
@@ -688,11 +737,18 @@ impl Checker<'_> {
                     if self.broken("param", &param.name) {
                         return None;
                     }
-                    let hint = super::suggest::hint(&param.name, "parameters", self.params.iter().map(|p| p.name.as_str()));
+                    let hint = super::suggest::hint(
+                        &param.name,
+                        "parameters",
+                        self.params.iter().map(|p| p.name.as_str()),
+                    );
                     self.diag(
-                        Diagnostic::error(codes::UNKNOWN_NAME, format!("`{}` is not a parameter", param.name))
-                            .with_primary(param.span, "a sweep varies a parameter")
-                            .with_hint(hint),
+                        Diagnostic::error(
+                            codes::UNKNOWN_NAME,
+                            format!("`{}` is not a parameter", param.name),
+                        )
+                        .with_primary(param.span, "a sweep varies a parameter")
+                        .with_hint(hint),
                     );
                     return None;
                 };
@@ -706,7 +762,11 @@ impl Checker<'_> {
                         c.diag(
                             Diagnostic::error(
                                 codes::UNIT_MISMATCH,
-                                format!("{what} must have the unit of `{}` ({})", p.name, if expect_unit.is_empty() { "dimensionless" } else { &expect_unit }),
+                                format!(
+                                    "{what} must have the unit of `{}` ({})",
+                                    p.name,
+                                    if expect_unit.is_empty() { "dimensionless" } else { &expect_unit }
+                                ),
                             )
                             .with_primary(e.span, format!("this is {}", quantities::describe(&t)))
                             .with_secondary(p.span, "the parameter"),
@@ -715,7 +775,7 @@ impl Checker<'_> {
                     }
                     t.term.scaled(t.unit.scale / p.unit.scale).folded().constant()
                 };
-                let vals: Option<Vec<f64>> = match values {
+                let vals: Option<Vec<f64>> = match values.as_ref() {
                     ast::SweepValues::List(e) => match &e.kind {
                         ExprKind::List(items) if !items.is_empty() => {
                             let v: Vec<Option<f64>> = items.iter().map(|x| conv(self, x)).collect();
@@ -723,9 +783,12 @@ impl Checker<'_> {
                         }
                         _ => {
                             self.diag(
-                                Diagnostic::error(codes::WRONG_KIND, "a sweep takes a non-empty list of values")
-                                    .with_primary(e.span, "not a list")
-                                    .with_hint("write `in [0.1 nA, 0.2 nA]` or `from 0 nA to 1 nA by 0.1 nA`"),
+                                Diagnostic::error(
+                                    codes::WRONG_KIND,
+                                    "a sweep takes a non-empty list of values",
+                                )
+                                .with_primary(e.span, "not a list")
+                                .with_hint("write `in [0.1 nA, 0.2 nA]` or `from 0 nA to 1 nA by 0.1 nA`"),
                             );
                             None
                         }

@@ -49,7 +49,8 @@ impl Checker<'_> {
                     Some(i) => i,
                     None => {
                         if !cell_spans.iter().any(|s| s.name == c.name) && !self.broken("cell", &c.name) {
-                            let hint = suggest::hint(&c.name, "cells", cell_spans.iter().map(|s| s.name.as_str()));
+                            let hint =
+                                suggest::hint(&c.name, "cells", cell_spans.iter().map(|s| s.name.as_str()));
                             self.diag(
                                 Diagnostic::error(codes::CELL, format!("unknown cell `{}`", c.name))
                                     .with_primary(c.span, "no cell has this name")
@@ -65,15 +66,21 @@ impl Checker<'_> {
                     } else {
                         if cell_spans.len() > 1 {
                             self.diag(
-                                Diagnostic::error(codes::CELL, format!("protocol `{}` does not say which cell it runs on", name.name))
-                                    .with_primary(name.span, "several cells are defined")
-                                    .with_hint(format!("write `protocol {} for CELL {{ … }}`", name.name)),
+                                Diagnostic::error(
+                                    codes::CELL,
+                                    format!("protocol `{}` does not say which cell it runs on", name.name),
+                                )
+                                .with_primary(name.span, "several cells are defined")
+                                .with_hint(format!("write `protocol {} for CELL {{ … }}`", name.name)),
                             );
                         } else if cell_spans.is_empty() && !self.broken.iter().any(|(k, _)| k == "cell") {
                             self.diag(
-                                Diagnostic::error(codes::CELL, format!("protocol `{}` has no cell to run on", name.name))
-                                    .with_primary(name.span, "no cell is defined")
-                                    .with_hint("define one: `cell NAME { morphology = M … }`"),
+                                Diagnostic::error(
+                                    codes::CELL,
+                                    format!("protocol `{}` has no cell to run on", name.name),
+                                )
+                                .with_primary(name.span, "no cell is defined")
+                                .with_hint("define one: `cell NAME { morphology = M … }`"),
                             );
                         }
                         continue;
@@ -142,9 +149,12 @@ impl Checker<'_> {
                 ProtocolEntry::Record { name: rn, variable, at } => {
                     if let Some(k) = p.recordings.iter().position(|r| r.name == rn.name) {
                         self.diag(
-                            Diagnostic::error(codes::DUPLICATE, format!("recording `{}` is defined twice", rn.name))
-                                .with_primary(rn.span, "again")
-                                .with_secondary(rec_spans[k], "first here"),
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                format!("recording `{}` is defined twice", rn.name),
+                            )
+                            .with_primary(rn.span, "again")
+                            .with_secondary(rec_spans[k], "first here"),
                         );
                         continue;
                     }
@@ -165,11 +175,18 @@ impl Checker<'_> {
         for e in body {
             if let ProtocolEntry::Feature { recording, feature, mean, std, settings, span } = e {
                 if !p.recordings.iter().any(|r| r.name == recording.name) {
-                    let hint = suggest::hint(&recording.name, "recordings", p.recordings.iter().map(|r| r.name.as_str()));
+                    let hint = suggest::hint(
+                        &recording.name,
+                        "recordings",
+                        p.recordings.iter().map(|r| r.name.as_str()),
+                    );
                     self.diag(
-                        Diagnostic::error(codes::UNKNOWN_NAME, format!("protocol `{name}` has no recording `{}`", recording.name))
-                            .with_primary(recording.span, "not a recording of this protocol")
-                            .with_hint(hint),
+                        Diagnostic::error(
+                            codes::UNKNOWN_NAME,
+                            format!("protocol `{name}` has no recording `{}`", recording.name),
+                        )
+                        .with_primary(recording.span, "not a recording of this protocol")
+                        .with_hint(hint),
                     );
                     continue;
                 }
@@ -181,9 +198,12 @@ impl Checker<'_> {
                             None => "features have eFEL's names, e.g. Spikecount, AP_amplitude, mean_frequency, voltage_base".to_string(),
                         };
                         self.diag(
-                            Diagnostic::error(codes::UNKNOWN_FEATURE, format!("unknown feature `{}`", feature.name))
-                                .with_primary(feature.span, "not an eFEL feature Myelin computes")
-                                .with_hint(hint),
+                            Diagnostic::error(
+                                codes::UNKNOWN_FEATURE,
+                                format!("unknown feature `{}`", feature.name),
+                            )
+                            .with_primary(feature.span, "not an eFEL feature Myelin computes")
+                            .with_hint(hint),
                         );
                         continue;
                     }
@@ -198,11 +218,14 @@ impl Checker<'_> {
                 };
                 let settings = self.efel_settings(settings, true);
                 let (Some(m), Some(s)) = (m, s) else { continue };
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     self.diag(
-                        Diagnostic::error(codes::OUT_OF_RANGE, "the standard deviation of a target must be positive")
-                            .with_primary(std.span, format!("{s}"))
-                            .with_hint("scores divide by it"),
+                        Diagnostic::error(
+                            codes::OUT_OF_RANGE,
+                            "the standard deviation of a target must be positive",
+                        )
+                        .with_primary(std.span, format!("{s}"))
+                        .with_hint("scores divide by it"),
                     );
                     continue;
                 }
@@ -236,8 +259,11 @@ impl Checker<'_> {
         if let Some(v) = t.constant() {
             if v < 0.0 || (positive && v == 0.0) || !v.is_finite() {
                 self.diag(
-                    Diagnostic::error(codes::OUT_OF_RANGE, format!("{what} must be {}", if positive { "positive" } else { "≥ 0" }))
-                        .with_primary(e.span, format!("{v} ms")),
+                    Diagnostic::error(
+                        codes::OUT_OF_RANGE,
+                        format!("{what} must be {}", if positive { "positive" } else { "≥ 0" }),
+                    )
+                    .with_primary(e.span, format!("{v} ms")),
                 );
                 return None;
             }
@@ -281,7 +307,9 @@ impl Checker<'_> {
             let m = entries.iter().find(|e| e.key.name == "mechanism");
             match m.and_then(|e| e.value.as_name().map(|n| (n, e.value.span))) {
                 Some((n, sp)) => match self.env.mechanism(n).cloned() {
-                    Some(meta) if meta.kind == MechanismKind::Point && meta.net_receive_args > 0 => Some(meta),
+                    Some(meta) if meta.kind == MechanismKind::Point && meta.net_receive_args > 0 => {
+                        Some(meta)
+                    }
                     Some(_) => {
                         self.diag(
                             Diagnostic::error(codes::MECH_KIND, format!("`{n}` is not a synapse"))
@@ -357,7 +385,8 @@ impl Checker<'_> {
         }
         Some(match kind {
             "step" => {
-                let (d, du, a) = (time(self, "delay", false), time(self, "duration", false), amp(self, "amplitude"));
+                let (d, du, a) =
+                    (time(self, "delay", false), time(self, "duration", false), amp(self, "amplitude"));
                 StimulusKind::Step { delay: d?, duration: du?, amplitude: a? }
             }
             "holding" => StimulusKind::Holding { amplitude: amp(self, "amplitude")? },
@@ -367,7 +396,8 @@ impl Checker<'_> {
                 StimulusKind::Ramp { delay: d?, duration: du?, from: f?, to: t? }
             }
             "pulses" => {
-                let (d, du, a) = (time(self, "delay", false), time(self, "duration", false), amp(self, "amplitude"));
+                let (d, du, a) =
+                    (time(self, "delay", false), time(self, "duration", false), amp(self, "amplitude"));
                 let n = self.count(get("count")?, "`count`", 1.0);
                 let i = time(self, "interval", true);
                 StimulusKind::Pulses { delay: d?, duration: du?, amplitude: a?, count: n?, interval: i? }
@@ -377,14 +407,19 @@ impl Checker<'_> {
                 let amps = self.list(get("amplitudes")?, "`amplitudes`")?;
                 if times.len() != amps.len() || times.is_empty() {
                     self.diag(
-                        Diagnostic::error(codes::OUT_OF_RANGE, "`times` and `amplitudes` must have the same, non-zero length")
-                            .with_primary(span, format!("{} times, {} amplitudes", times.len(), amps.len())),
+                        Diagnostic::error(
+                            codes::OUT_OF_RANGE,
+                            "`times` and `amplitudes` must have the same, non-zero length",
+                        )
+                        .with_primary(span, format!("{} times, {} amplitudes", times.len(), amps.len())),
                     );
                     return None;
                 }
                 let t: Vec<Option<Term>> = times.iter().map(|x| self.time(x, "a time", false)).collect();
-                let a: Vec<Option<Term>> =
-                    amps.iter().map(|x| self.quantity(x, Expect { unit: "nA", what: "an amplitude" }, Scope::STIMULUS)).collect();
+                let a: Vec<Option<Term>> = amps
+                    .iter()
+                    .map(|x| self.quantity(x, Expect { unit: "nA", what: "an amplitude" }, Scope::STIMULUS))
+                    .collect();
                 let t: Vec<Term> = t.into_iter().collect::<Option<_>>()?;
                 let a: Vec<Term> = a.into_iter().collect::<Option<_>>()?;
                 let consts: Vec<f64> = t.iter().filter_map(Term::constant).collect();
@@ -409,7 +444,8 @@ impl Checker<'_> {
             "synapse" => {
                 let meta = mech_meta?;
                 let times = self.list(get("times")?, "`times`")?;
-                let t: Vec<Option<Term>> = times.iter().map(|x| self.time(x, "a spike time", false)).collect();
+                let t: Vec<Option<Term>> =
+                    times.iter().map(|x| self.time(x, "a spike time", false)).collect();
                 let weight = {
                     let e = get("weight")?;
                     let t = self.typed(e, Scope::PARAMS, &mut Vec::new(), 0)?;
@@ -425,7 +461,9 @@ impl Checker<'_> {
                 };
                 let mut params = Vec::new();
                 for e in &got {
-                    let Some(f) = meta.fields.iter().find(|f| f.name == e.key.name && f.role == FieldRole::Parameter) else {
+                    let Some(f) =
+                        meta.fields.iter().find(|f| f.name == e.key.name && f.role == FieldRole::Parameter)
+                    else {
                         continue;
                     };
                     let unit = f.units.trim().to_string();
@@ -450,14 +488,19 @@ impl Checker<'_> {
                 let levels = self.list(get("levels")?, "`levels`")?;
                 if durs.len() != levels.len() || durs.is_empty() || durs.len() > 3 {
                     self.diag(
-                        Diagnostic::error(codes::OUT_OF_RANGE, "a clamp has 1 to 3 levels, each with a duration")
-                            .with_primary(span, format!("{} durations, {} levels", durs.len(), levels.len())),
+                        Diagnostic::error(
+                            codes::OUT_OF_RANGE,
+                            "a clamp has 1 to 3 levels, each with a duration",
+                        )
+                        .with_primary(span, format!("{} durations, {} levels", durs.len(), levels.len())),
                     );
                     return None;
                 }
                 let d: Vec<Option<Term>> = durs.iter().map(|x| self.time(x, "a duration", false)).collect();
-                let l: Vec<Option<Term>> =
-                    levels.iter().map(|x| self.quantity(x, Expect { unit: "mV", what: "a clamp level" }, Scope::STIMULUS)).collect();
+                let l: Vec<Option<Term>> = levels
+                    .iter()
+                    .map(|x| self.quantity(x, Expect { unit: "mV", what: "a clamp level" }, Scope::STIMULUS))
+                    .collect();
                 let rs = match get("rs") {
                     Some(e) => self.positive(e, Expect { unit: "megohm", what: "`rs`" }).map(Term::Const),
                     None => Some(Term::Const(1.0)),
@@ -472,9 +515,16 @@ impl Checker<'_> {
     }
 
     /// A recorded variable: (variable, CSV column, unit).
-    fn variable(&mut self, e: &Expr, cell: &model::Cell, loc: Option<Loc>) -> Option<(Variable, String, &'static str)> {
+    fn variable(
+        &mut self,
+        e: &Expr,
+        cell: &model::Cell,
+        loc: Option<Loc>,
+    ) -> Option<(Variable, String, &'static str)> {
         let inserted_at = |m: &str| -> bool {
-            cell.insertions.iter().any(|i| i.mechanism == m && loc.is_none_or(|l| i.sections.contains(&l.section)))
+            cell.insertions
+                .iter()
+                .any(|i| i.mechanism == m && loc.is_none_or(|l| i.sections.contains(&l.section)))
         };
         let mut ions: Vec<String> = Vec::new();
         for ins in &cell.insertions {
@@ -511,8 +561,10 @@ impl Checker<'_> {
                         return Some((Variable::IonConcOut(ion.clone()), n.clone(), "mM"));
                     }
                 }
-                let ion_vars: Vec<String> =
-                    ions.iter().flat_map(|i| [format!("i{i}"), format!("e{i}"), format!("{i}i"), format!("{i}o")]).collect();
+                let ion_vars: Vec<String> = ions
+                    .iter()
+                    .flat_map(|i| [format!("i{i}"), format!("e{i}"), format!("{i}i"), format!("{i}o")])
+                    .collect();
                 let mut cands = vec!["v", "i_membrane"];
                 cands.extend(ion_vars.iter().map(String::as_str));
                 let hint = match suggest::closest(n, cands.iter().copied()) {
@@ -532,7 +584,8 @@ impl Checker<'_> {
             ExprKind::Field(base, field) => {
                 let Some(mech) = base.as_name() else {
                     self.diag(
-                        Diagnostic::error(codes::UNKNOWN_VARIABLE, "expected `MECHANISM.FIELD`").with_primary(e.span, "here"),
+                        Diagnostic::error(codes::UNKNOWN_VARIABLE, "expected `MECHANISM.FIELD`")
+                            .with_primary(e.span, "here"),
                     );
                     return None;
                 };
@@ -548,9 +601,12 @@ impl Checker<'_> {
                 };
                 if !inserted_at(mech) {
                     self.diag(
-                        Diagnostic::error(codes::BAD_LOCATION, format!("`{mech}` is not inserted at this location"))
-                            .with_primary(e.span, "nothing to record")
-                            .with_hint(format!("insert `{mech}` on the section, or record elsewhere")),
+                        Diagnostic::error(
+                            codes::BAD_LOCATION,
+                            format!("`{mech}` is not inserted at this location"),
+                        )
+                        .with_primary(e.span, "nothing to record")
+                        .with_hint(format!("insert `{mech}` on the section, or record elsewhere")),
                     );
                     return None;
                 }
@@ -561,13 +617,24 @@ impl Checker<'_> {
                         "",
                     )),
                     None => {
-                        let fields: Vec<&str> =
-                            meta.fields.iter().filter(|f| f.role != FieldRole::Internal).map(|f| f.name.as_str()).collect();
-                        let hint = suggest::hint(&field.name, &format!("fields of `{mech}`"), fields.iter().copied());
+                        let fields: Vec<&str> = meta
+                            .fields
+                            .iter()
+                            .filter(|f| f.role != FieldRole::Internal)
+                            .map(|f| f.name.as_str())
+                            .collect();
+                        let hint = suggest::hint(
+                            &field.name,
+                            &format!("fields of `{mech}`"),
+                            fields.iter().copied(),
+                        );
                         self.diag(
-                            Diagnostic::error(codes::UNKNOWN_VARIABLE, format!("`{mech}` has no field `{}`", field.name))
-                                .with_primary(field.span, "unknown field")
-                                .with_hint(hint),
+                            Diagnostic::error(
+                                codes::UNKNOWN_VARIABLE,
+                                format!("`{mech}` has no field `{}`", field.name),
+                            )
+                            .with_primary(field.span, "unknown field")
+                            .with_hint(hint),
                         );
                         None
                     }
@@ -584,7 +651,12 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn search(&mut self, recipe: &Recipe, cells: &[model::Cell], protocols: &[model::Protocol]) -> model::Search {
+    pub(super) fn search(
+        &mut self,
+        recipe: &Recipe,
+        cells: &[model::Cell],
+        protocols: &[model::Protocol],
+    ) -> model::Search {
         let mut s = model::Search::default();
         let users: Vec<&model::Protocol> = protocols
             .iter()
@@ -636,23 +708,47 @@ impl Checker<'_> {
                 "holding_current" => {
                     s.holding_declared = true;
                     holding_span = Some(kind.span);
-                    let keys = ["target", "lower", "upper", "duration", "max_depth", "tolerance", "strict_bounds", "score"];
+                    let keys = [
+                        "target",
+                        "lower",
+                        "upper",
+                        "duration",
+                        "max_depth",
+                        "tolerance",
+                        "strict_bounds",
+                        "score",
+                    ];
                     let h = &mut s.holding.clone();
                     for e in self.keys(body, &keys, "`search holding_current`") {
                         let v = &e.value;
                         match e.key.name.as_str() {
                             "target" => h.target = self.constant(v, Expect { unit: "mV", what: "`target`" }),
-                            "lower" => h.lower = self.constant(v, Expect { unit: "nA", what: "`lower`" }).unwrap_or(h.lower),
-                            "upper" => h.upper = self.constant(v, Expect { unit: "nA", what: "`upper`" }).unwrap_or(h.upper),
-                            "duration" => {
-                                h.duration = self.positive(v, Expect { unit: "ms", what: "`duration`" }).unwrap_or(h.duration)
+                            "lower" => {
+                                h.lower = self
+                                    .constant(v, Expect { unit: "nA", what: "`lower`" })
+                                    .unwrap_or(h.lower)
                             }
-                            "max_depth" => h.max_depth = self.count(v, "`max_depth`", 0.0).unwrap_or(h.max_depth),
+                            "upper" => {
+                                h.upper = self
+                                    .constant(v, Expect { unit: "nA", what: "`upper`" })
+                                    .unwrap_or(h.upper)
+                            }
+                            "duration" => {
+                                h.duration = self
+                                    .positive(v, Expect { unit: "ms", what: "`duration`" })
+                                    .unwrap_or(h.duration)
+                            }
+                            "max_depth" => {
+                                h.max_depth = self.count(v, "`max_depth`", 0.0).unwrap_or(h.max_depth)
+                            }
                             "tolerance" => {
-                                h.tolerance = self.positive(v, Expect { unit: "mV", what: "`tolerance`" }).unwrap_or(h.tolerance)
+                                h.tolerance = self
+                                    .positive(v, Expect { unit: "mV", what: "`tolerance`" })
+                                    .unwrap_or(h.tolerance)
                             }
                             "strict_bounds" => {
-                                h.strict_bounds = self.boolean(v, "`strict_bounds`").unwrap_or(h.strict_bounds)
+                                h.strict_bounds =
+                                    self.boolean(v, "`strict_bounds`").unwrap_or(h.strict_bounds)
                             }
                             _ => h.score = score(self, e),
                         }
@@ -660,7 +756,10 @@ impl Checker<'_> {
                     if h.lower > h.upper {
                         self.diag(
                             Diagnostic::error(codes::BAD_BOUNDS, "the holding current bounds are inverted")
-                                .with_primary(kind.span, format!("lower {} nA > upper {} nA", h.lower, h.upper)),
+                                .with_primary(
+                                    kind.span,
+                                    format!("lower {} nA > upper {} nA", h.lower, h.upper),
+                                ),
                         );
                     }
                     s.holding = h.clone();
@@ -688,16 +787,25 @@ impl Checker<'_> {
                             c.positive(v, Expect { unit: "ms", what: w }).unwrap_or(old)
                         };
                         match e.key.name.as_str() {
-                            "delay" => t.delay = self.constant(v, Expect { unit: "ms", what: "`delay`" }).unwrap_or(t.delay),
+                            "delay" => {
+                                t.delay = self
+                                    .constant(v, Expect { unit: "ms", what: "`delay`" })
+                                    .unwrap_or(t.delay)
+                            }
                             "duration" => t.duration = ms(self, t.duration, "`duration`"),
                             "total" => t.total = ms(self, t.total, "`total`"),
-                            "max_depth" => t.max_depth = self.count(v, "`max_depth`", 0.0).unwrap_or(t.max_depth),
+                            "max_depth" => {
+                                t.max_depth = self.count(v, "`max_depth`", 0.0).unwrap_or(t.max_depth)
+                            }
                             "precision" => {
-                                t.precision = self.positive(v, Expect { unit: "nA", what: "`precision`" }).unwrap_or(t.precision)
+                                t.precision = self
+                                    .positive(v, Expect { unit: "nA", what: "`precision`" })
+                                    .unwrap_or(t.precision)
                             }
                             "max_voltage" => {
-                                t.max_voltage =
-                                    self.constant(v, Expect { unit: "mV", what: "`max_voltage`" }).unwrap_or(t.max_voltage)
+                                t.max_voltage = self
+                                    .constant(v, Expect { unit: "mV", what: "`max_voltage`" })
+                                    .unwrap_or(t.max_voltage)
                             }
                             "rmp_duration" => t.rmp_duration = ms(self, t.rmp_duration, "`rmp_duration`"),
                             "rin_amplitude" => {
@@ -706,7 +814,9 @@ impl Checker<'_> {
                                     .unwrap_or(t.rin_amplitude)
                             }
                             "rin_delay" => {
-                                t.rin_delay = self.constant(v, Expect { unit: "ms", what: "`rin_delay`" }).unwrap_or(t.rin_delay)
+                                t.rin_delay = self
+                                    .constant(v, Expect { unit: "ms", what: "`rin_delay`" })
+                                    .unwrap_or(t.rin_delay)
                             }
                             "rin_duration" => t.rin_duration = ms(self, t.rin_duration, "`rin_duration`"),
                             "rin_total" => t.rin_total = ms(self, t.rin_total, "`rin_total`"),
@@ -720,9 +830,12 @@ impl Checker<'_> {
                     }
                     if t.delay + t.duration > t.total {
                         self.diag(
-                            Diagnostic::error(codes::OUT_OF_RANGE, "the threshold search's step ends after the trial")
-                                .with_primary(kind.span, format!("{} + {} > {} ms", t.delay, t.duration, t.total))
-                                .with_hint("make `total` at least `delay + duration`"),
+                            Diagnostic::error(
+                                codes::OUT_OF_RANGE,
+                                "the threshold search's step ends after the trial",
+                            )
+                            .with_primary(kind.span, format!("{} + {} > {} ms", t.delay, t.duration, t.total))
+                            .with_hint("make `total` at least `delay + duration`"),
                         );
                     }
                     s.threshold = t.clone();
@@ -731,7 +844,11 @@ impl Checker<'_> {
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown search `{other}`"))
                             .with_primary(kind.span, "not a search")
-                            .with_hint(suggest::hint(other, "searches", ["holding_current", "threshold_current"])),
+                            .with_hint(suggest::hint(
+                                other,
+                                "searches",
+                                ["holding_current", "threshold_current"],
+                            )),
                     );
                 }
             }
@@ -760,9 +877,12 @@ impl Checker<'_> {
                 match cell.morphology.soma_center() {
                     Ok(l) => s.at = Some(Loc { section: l.section, x: l.x }),
                     Err(_) => self.diag(
-                        Diagnostic::error(codes::BAD_LOCATION, "the searches inject current at the soma, which this cell lacks")
-                            .with_primary(users[0].span, "uses searched currents")
-                            .with_hint("give the location: `search threshold_current at LOCATION { … }`"),
+                        Diagnostic::error(
+                            codes::BAD_LOCATION,
+                            "the searches inject current at the soma, which this cell lacks",
+                        )
+                        .with_primary(users[0].span, "uses searched currents")
+                        .with_hint("give the location: `search threshold_current at LOCATION { … }`"),
                     ),
                 }
             }

@@ -156,15 +156,25 @@ impl Checker<'_> {
                     Some((text, span)) => match quantity::parse(text) {
                         Ok(u) => (u, Some(text.clone())),
                         Err(err) => {
-                            let at = Span::new(span.file, span.start as usize + err.range.start, span.start as usize + err.range.end);
-                            let mut d = Diagnostic::error(codes::UNKNOWN_UNIT, format!("unknown unit `{}`", err.name))
-                                .with_primary(at, "not a unit");
+                            let at = Span::new(
+                                span.file,
+                                span.start as usize + err.range.start,
+                                span.start as usize + err.range.end,
+                            );
+                            let mut d = Diagnostic::error(
+                                codes::UNKNOWN_UNIT,
+                                format!("unknown unit `{}`", err.name),
+                            )
+                            .with_primary(at, "not a unit");
                             if self.is_name_in_scope(&err.name, scope, stack) {
                                 d = d.with_hint(format!(
                                     "a name after a number is read as its unit; to multiply, write `{value} * {}`",
                                     err.name
                                 ));
-                            } else if let Some(s) = crate::units::suggest::closest_unit(&err.name, &crate::units::UnitTable::neuron_default()) {
+                            } else if let Some(s) = crate::units::suggest::closest_unit(
+                                &err.name,
+                                &crate::units::UnitTable::neuron_default(),
+                            ) {
                                 d = d.with_hint(format!("did you mean `{s}`?"));
                             } else {
                                 d = d.with_hint("units are written as in .mod files: mV, nA, ms, um, uF/cm2, S/cm2, ohm*cm, degC, mM, Hz, %");
@@ -184,8 +194,12 @@ impl Checker<'_> {
             }
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e.span, scope, stack, depth),
             ExprKind::Call(f, args) => self.call(f, args, e.span, scope, stack, depth),
-            ExprKind::Str(_) => self.err(codes::WRONG_KIND, e.span, "expected a number, found a string", "a string"),
-            ExprKind::List(_) => self.err(codes::WRONG_KIND, e.span, "expected a number, found a list", "a list"),
+            ExprKind::Str(_) => {
+                self.err(codes::WRONG_KIND, e.span, "expected a number, found a string", "a string")
+            }
+            ExprKind::List(_) => {
+                self.err(codes::WRONG_KIND, e.span, "expected a number, found a list", "a list")
+            }
             ExprKind::Index(..) | ExprKind::Field(..) => self.err(
                 codes::WRONG_KIND,
                 e.span,
@@ -203,7 +217,7 @@ impl Checker<'_> {
             || n == "threshold_current"
     }
 
-    fn name(&mut self, n: &str, span: Span, scope: Scope, stack: &mut Vec<(String, Bindings)>) -> Option<Typed> {
+    fn name(&mut self, n: &str, span: Span, scope: Scope, stack: &mut [(String, Bindings)]) -> Option<Typed> {
         if let Some((_, b)) = stack.last() {
             if let Some((_, t)) = b.iter().find(|(a, _)| a == n) {
                 return Some(t.clone());
@@ -250,10 +264,20 @@ impl Checker<'_> {
                 );
                 return None;
             }
-            return Some(Typed { term: Term::Current(c), unit: unit_of("nA"), bare: false, text: Some("nA".into()) });
+            return Some(Typed {
+                term: Term::Current(c),
+                unit: unit_of("nA"),
+                bare: false,
+                text: Some("nA".into()),
+            });
         }
         if n == "pi" {
-            return Some(Typed { term: Term::Const(std::f64::consts::PI), unit: Unit::ONE, bare: true, text: None });
+            return Some(Typed {
+                term: Term::Const(std::f64::consts::PI),
+                unit: Unit::ONE,
+                bare: true,
+                text: None,
+            });
         }
         if let Ok(u) = quantity::parse(n) {
             return Some(Typed { term: Term::Const(1.0), unit: u, bare: false, text: Some(n.to_string()) });
@@ -304,7 +328,14 @@ impl Checker<'_> {
         let (ta, tb) = (ta?, tb?);
         let bare = ta.bare && tb.bare;
         match op {
-            BinOp::Add | BinOp::Sub | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne => {
+            BinOp::Add
+            | BinOp::Sub
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::Eq
+            | BinOp::Ne => {
                 if ta.unit.dim != tb.unit.dim {
                     self.diag(
                         Diagnostic::error(
@@ -338,8 +369,13 @@ impl Checker<'_> {
                 }
             }
             BinOp::Mul | BinOp::Div => {
-                let (unit, o) = if op == BinOp::Mul { (ta.unit * tb.unit, Op::Mul) } else { (ta.unit / tb.unit, Op::Div) };
-                let plain = |t: &Typed| t.text.is_none() && t.unit.dim.is_none() && same_scale(t.unit.scale, 1.0);
+                let (unit, o) = if op == BinOp::Mul {
+                    (ta.unit * tb.unit, Op::Mul)
+                } else {
+                    (ta.unit / tb.unit, Op::Div)
+                };
+                let plain =
+                    |t: &Typed| t.text.is_none() && t.unit.dim.is_none() && same_scale(t.unit.scale, 1.0);
                 let text = match op {
                     BinOp::Mul if plain(&ta) => tb.text.clone(),
                     BinOp::Div if plain(&ta) => tb.text.as_ref().map(|t| format!("1/{t}")),
@@ -355,9 +391,12 @@ impl Checker<'_> {
     fn dimensionless(&mut self, t: Typed, span: Span, what: &str) -> Option<Term> {
         if !t.unit.dim.is_none() {
             self.diag(
-                Diagnostic::error(codes::UNIT_MISMATCH, format!("{what} must be dimensionless, not {}", describe(&t)))
-                    .with_primary(span, format!("this is {}", describe(&t)))
-                    .with_hint("divide by a quantity of the same dimension, e.g. `distance / 100 um`"),
+                Diagnostic::error(
+                    codes::UNIT_MISMATCH,
+                    format!("{what} must be dimensionless, not {}", describe(&t)),
+                )
+                .with_primary(span, format!("this is {}", describe(&t)))
+                .with_hint("divide by a quantity of the same dimension, e.g. `distance / 100 um`"),
             );
             return None;
         }
@@ -368,7 +407,12 @@ impl Checker<'_> {
         let exp = self.dimensionless(tb, sb, "an exponent")?;
         if ta.unit.dim.is_none() {
             let base = ta.term.scaled(ta.unit.scale);
-            return Some(Typed { term: Term::bin(Op::Pow, base, exp).folded(), unit: Unit::ONE, bare: ta.bare, text: None });
+            return Some(Typed {
+                term: Term::bin(Op::Pow, base, exp).folded(),
+                unit: Unit::ONE,
+                bare: ta.bare,
+                text: None,
+            });
         }
         let n = match exp.constant() {
             Some(n) if n.fract() == 0.0 && n.abs() <= 16.0 => n as i32,
@@ -376,7 +420,10 @@ impl Checker<'_> {
                 self.diag(
                     Diagnostic::error(
                         codes::UNIT_MISMATCH,
-                        format!("a quantity with a unit ({}) can only be raised to a constant whole power", describe(&ta)),
+                        format!(
+                            "a quantity with a unit ({}) can only be raised to a constant whole power",
+                            describe(&ta)
+                        ),
                     )
                     .with_primary(sb, "not a constant whole number")
                     .with_secondary(sa, "has a unit"),
@@ -385,7 +432,12 @@ impl Checker<'_> {
             }
         };
         let unit = ta.unit.powi(n)?;
-        Some(Typed { term: Term::bin(Op::Pow, ta.term, Term::Const(n as f64)).folded(), unit, bare: false, text: None })
+        Some(Typed {
+            term: Term::bin(Op::Pow, ta.term, Term::Const(n as f64)).folded(),
+            unit,
+            bare: false,
+            text: None,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -399,12 +451,22 @@ impl Checker<'_> {
         depth: u32,
     ) -> Option<Typed> {
         let Some(name) = f.as_name() else {
-            return self.err(codes::BAD_CALL, f.span, "only functions and distributions can be called", "not a function");
+            return self.err(
+                codes::BAD_CALL,
+                f.span,
+                "only functions and distributions can be called",
+                "not a function",
+            );
         };
         if let Some(a) = args.iter().find(|a| a.name.is_some()) {
             if self.distributions.iter().all(|d| d.name != name) || Func::from_name(name).is_some() {
                 let an = a.name.as_ref().map(|n| n.span).unwrap_or(span);
-                return self.err(codes::BAD_CALL, an, format!("`{name}` takes positional arguments"), "named argument");
+                return self.err(
+                    codes::BAD_CALL,
+                    an,
+                    format!("`{name}` takes positional arguments"),
+                    "named argument",
+                );
             }
         }
         let arity = |me: &mut Checker<'_>, n: usize| -> bool {
@@ -412,7 +474,11 @@ impl Checker<'_> {
                 me.diag(
                     Diagnostic::error(
                         codes::BAD_CALL,
-                        format!("`{name}` takes {n} argument{}, got {}", if n == 1 { "" } else { "s" }, args.len()),
+                        format!(
+                            "`{name}` takes {n} argument{}, got {}",
+                            if n == 1 { "" } else { "s" },
+                            args.len()
+                        ),
                     )
                     .with_primary(span, "here"),
                 );
@@ -439,10 +505,20 @@ impl Checker<'_> {
                     );
                 };
                 let unit = Unit { scale: t.unit.scale.sqrt(), dim };
-                return Some(Typed { term: Term::Call(func, Box::new(t.term)).folded(), unit, bare: false, text: None });
+                return Some(Typed {
+                    term: Term::Call(func, Box::new(t.term)).folded(),
+                    unit,
+                    bare: false,
+                    text: None,
+                });
             }
             let arg = self.dimensionless(t, args[0].value.span, &format!("the argument of `{name}`"))?;
-            return Some(Typed { term: Term::Call(func, Box::new(arg)).folded(), unit: Unit::ONE, bare: true, text: None });
+            return Some(Typed {
+                term: Term::Call(func, Box::new(arg)).folded(),
+                unit: Unit::ONE,
+                bare: true,
+                text: None,
+            });
         }
         if matches!(name, "min" | "max" | "pow") {
             if !arity(self, 2) {
@@ -458,17 +534,30 @@ impl Checker<'_> {
                 return self.err(
                     codes::UNIT_MISMATCH,
                     args[1].value.span,
-                    format!("`{name}` of quantities with different dimensions: {} and {}", describe(&ta), describe(&tb)),
+                    format!(
+                        "`{name}` of quantities with different dimensions: {} and {}",
+                        describe(&ta),
+                        describe(&tb)
+                    ),
                     "different dimension",
                 );
             }
             let rhs = tb.term.scaled(tb.unit.scale / ta.unit.scale);
             let op = if name == "min" { Op::Min } else { Op::Max };
-            return Some(Typed { term: Term::bin(op, ta.term, rhs).folded(), bare: ta.bare && tb.bare, ..ta });
+            return Some(Typed {
+                term: Term::bin(op, ta.term, rhs).folded(),
+                bare: ta.bare && tb.bare,
+                ..ta
+            });
         }
         if let Some(k) = self.distributions.iter().position(|d| d.name == name) {
             if stack.iter().any(|(s, _)| s == name) || stack.len() > 16 {
-                return self.err(codes::RECURSION, span, format!("distribution `{name}` calls itself"), "recursive call");
+                return self.err(
+                    codes::RECURSION,
+                    span,
+                    format!("distribution `{name}` calls itself"),
+                    "recursive call",
+                );
             }
             self.expansions += 1;
             if self.expansions > MAX_EXPANSIONS {
@@ -496,7 +585,11 @@ impl Checker<'_> {
             stack.pop();
             // Errors inside the body point there; show where it was called from too.
             for d in &mut self.diags[n_before..] {
-                d.labels.push(crate::diag::Label { span, message: format!("in this use of `{name}`"), primary: false });
+                d.labels.push(crate::diag::Label {
+                    span,
+                    message: format!("in this use of `{name}`"),
+                    primary: false,
+                });
             }
             return r;
         }
