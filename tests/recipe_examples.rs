@@ -257,3 +257,68 @@ evaluate thr, below, held
     );
     assert!(c["rin"].as_f64().unwrap() > 0.0 && c["rmp"].as_f64().unwrap() < -60.0, "{c}");
 }
+
+/// A 300-line recipe: the L5PC-like e-model with 20 step protocols of 12 lines each.
+fn three_hundred_lines() -> String {
+    let base = std::fs::read_to_string(repo().join("recipes/l5pc.recipe")).unwrap();
+    let cut = base.find("# A depolarising step").unwrap();
+    let mut text = base[..cut].replace("\"morphologies/", "\"../../../../recipes/morphologies/");
+    for k in 0..20 {
+        text.push_str(&format!(
+            "protocol Step{k} {{\n    duration = 1000 ms\n    stimulus holding at soma(0.5) {{ amplitude = -0.05 nA }}\n    stimulus step at soma(0.5) {{ delay = 200 ms, duration = 600 ms, amplitude = {} nA }}\n    record soma = v at soma(0.5)\n    record dend1 = v at dend1\n    feature soma Spikecount = {k} +- 3\n    feature soma mean_frequency = 20 Hz +- 5 Hz\n    feature soma AP_height = 22 mV +- 5 mV {{ Threshold = -30 mV }}\n    feature soma voltage_base = -71 mV +- 2 mV\n    feature dend1 maximum_voltage_from_voltagebase = 65 mV +- 10 mV {{ Threshold = -55 mV }}\n}}\n",
+            0.2 + 0.05 * k as f64
+        ));
+    }
+    text.push_str("evaluate\n");
+    text
+}
+
+#[test]
+fn checking_a_300_line_recipe_is_fast() {
+    let dir = scratch("check-300");
+    let text = three_hundred_lines();
+    let lines = text.lines().count();
+    assert!((290..=320).contains(&lines), "{lines} lines");
+    std::fs::write(dir.join("big.recipe"), &text).unwrap();
+    // Once to warm the file cache, then the best of three.
+    let mut best = f64::INFINITY;
+    for _ in 0..4 {
+        let t0 = std::time::Instant::now();
+        let o = myelin(&dir, &["check", "big.recipe"]);
+        let took = t0.elapsed().as_secs_f64();
+        assert!(o.status.success(), "{}", stderr(&o));
+        best = best.min(took);
+    }
+    eprintln!("myelin check of a {lines}-line recipe: {:.1} ms (best of 4)", best * 1000.0);
+    assert!(best < 2.0, "checking took {best} s");
+}
+
+#[test]
+fn recipes_take_mechanisms_from_artifact_directories() {
+    let dir = scratch("aot-source");
+    let o = myelin(&repo(), &["build", "mechanisms/hh.mod", "-o", dir.join("hh-objects").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recipe = "\
+mechanisms { aot \"hh-objects\" }
+morphology ball = cylinder(length = 18.8 um, diam = 18.8 um)
+cell soma { morphology = ball, Ra = 123 ohm*cm, insert hh }
+protocol step {
+    duration = 150 ms
+    stimulus step at soma(0.5) { delay = 10 ms, duration = 100 ms, amplitude = 0.1 nA }
+    record v = v at soma(0.5)
+}
+simulate step
+";
+    std::fs::write(dir.join("aot.recipe"), recipe).unwrap();
+    let o = myelin(&dir, &["run", "aot.recipe", "--out", "out", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, v) = read_csv(&dir.join("out/step/v.csv"));
+    let (_, rv) = reference("hh_soma_amp0.1_be.csv");
+    let d = max_abs_diff(&v, &rv);
+    assert!(d < 1e-6, "max |v - v_NEURON| = {d} mV");
+    // Only what the sources provide exists: `pas` is not in this directory.
+    std::fs::write(dir.join("bad.recipe"), recipe.replace("insert hh", "insert pas")).unwrap();
+    let o = myelin(&dir, &["check", "bad.recipe"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("unknown mechanism `pas`"), "{}", stderr(&o));
+}
