@@ -136,6 +136,8 @@ case!(evaluate_without_features, with_cell("protocol p {\n    duration = 10 ms\n
 case!(set_unknown_property, "morphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    insert hh\n    set enaa = 50 mV\n}\n");
 case!(record_dt_not_a_multiple, "settings { dt = 0.025 ms, record_dt = 0.03 ms }\n");
 case!(entry_with_colon, with_cell("protocol p {\n    duration: 10 ms\n}\n"));
+case!(unknown_global, with_cell("global hh { usetabel = 0 }\n"));
+case!(computed_global_is_not_settable, with_cell("global hh { minf = 0 }\n"));
 case!(two_settings_items, "settings { dt = 0.025 ms }\nsettings { celsius = 34 degC }\n");
 
 #[test]

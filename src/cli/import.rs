@@ -381,6 +381,7 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
         }
     };
     let mut settings: Vec<String> = Vec::new();
+    let mut globals: Vec<String> = Vec::new();
     let mut body: Vec<String> = Vec::new();
     let mut params: Vec<String> = Vec::new();
     let mech_names: Vec<&str> = used.clone();
@@ -426,9 +427,23 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
                     "v_init" => "mV",
                     "celsius" => "degC",
                     other => {
-                        return Err(format!(
-                            "the global `{other}` has no recipe equivalent yet (only v_init and celsius)"
-                        ))
+                        // `<name>_<mechanism>`: a mechanism-wide value.
+                        let (name, mech) = split_suffix(other, &mech_names).ok_or_else(|| {
+                            format!("`{other}` is not a global: v_init, celsius or <name>_<mechanism>")
+                        })?;
+                        let m = metas
+                            .iter()
+                            .find(|m| m.name == mech)
+                            .ok_or_else(|| format!("no mechanism `{mech}`"))?;
+                        let unit = m
+                            .globals
+                            .iter()
+                            .find(|g| g.name == name)
+                            .map(|g| g.units.clone())
+                            .unwrap_or_default();
+                        declare(k, &unit, &mut params);
+                        globals.push(format!("global {mech} {{ {name} = {} }}", param_text(k, &unit)));
+                        continue;
                     }
                 };
                 declare(k, unit, &mut params);
@@ -489,6 +504,12 @@ pub fn convert(a: &BluepyoptArgs) -> Result<String, String> {
         let _ = writeln!(r, "{line}");
     }
     let _ = writeln!(r, "}}\n");
+    for g in &globals {
+        let _ = writeln!(r, "{g}");
+    }
+    if !globals.is_empty() {
+        let _ = writeln!(r);
+    }
     settings.push(format!("dt = {} ms", num(a.dt)));
     let _ = writeln!(r, "settings {{\n    {}\n}}\n", settings.join("\n    "));
 

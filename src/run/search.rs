@@ -82,7 +82,7 @@ fn trial(
             })
             .collect(),
         probes: vec![ProbeSpec::V { name: "v".into(), location }],
-        globals: BTreeMap::new(),
+        globals: lower::globals(m, &values)?,
         ion_defaults,
         run: lower::run_spec(m, tstop, None, &values)?,
     };

@@ -129,6 +129,13 @@ pub enum ItemKind {
         /// Settings.
         body: Vec<Entry>,
     },
+    /// `global MECHANISM { NAME = VALUE … }`: mechanism-wide values.
+    Global {
+        /// Mechanism.
+        mechanism: Ident,
+        /// Values.
+        entries: Vec<Entry>,
+    },
     /// `settings { … }`.
     Settings {
         /// Entries.

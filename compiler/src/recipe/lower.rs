@@ -217,6 +217,15 @@ pub fn probe(cell: &Cell, r: &Recording) -> ProbeSpec {
     }
 }
 
+/// The mechanism-wide values of the model (`global` items).
+pub fn globals(model: &Model, v: &RunValues<'_>) -> Result<BTreeMap<String, BTreeMap<String, f64>>, String> {
+    let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for (m, n, t) in &model.globals {
+        out.entry(m.clone()).or_default().insert(n.clone(), v.eval(t, &format!("`{n}` of `{m}`"))?);
+    }
+    Ok(out)
+}
+
 /// The simulation of protocol `pi` with the given values.
 pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<SimulationSpec, String> {
     let p = &model.protocols[pi];
@@ -235,7 +244,7 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
         connections: vec![],
         stimuli: vec![],
         probes: p.recordings.iter().map(|r| probe(cell, r)).collect(),
-        globals: BTreeMap::new(),
+        globals: globals(model, v)?,
         ion_defaults,
         run: run_spec(model, tstop, dt, v)?,
     };

@@ -29,6 +29,8 @@ pub struct Model {
     pub statements: Vec<Statement>,
     /// Distinct per-segment expressions to compile; `Value::Segment` refers to them by index.
     pub segment_terms: Vec<Term>,
+    /// Mechanism-wide (GLOBAL) values: (mechanism, name, value in the global's unit).
+    pub globals: Vec<(String, String, Term)>,
 }
 
 /// Mechanism sources, resolved to paths.

@@ -431,6 +431,12 @@ impl Builder {
                 }
                 ItemKind::Settings { entries, efel }
             }
+            Rule::global => {
+                it.next();
+                let mechanism = self.ident(it.next().expect("mechanism"));
+                let entries = self.block(it.next().expect("block"))?;
+                ItemKind::Global { mechanism, entries }
+            }
             Rule::planned => {
                 let kw = it.next().expect("keyword");
                 ItemKind::Planned { keyword: self.ident(kw) }

@@ -19,6 +19,7 @@ pub const TOP_KEYWORDS: &[&str] = &[
     "protocol",
     "search",
     "settings",
+    "global",
     "sweep",
     "simulate",
     "evaluate",

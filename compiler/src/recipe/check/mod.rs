@@ -140,6 +140,7 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
     model.cells = c.cells(recipe);
     model.protocols = c.protocols(recipe, &model.cells);
     model.search = c.search(recipe, &model.cells, &model.protocols);
+    model.globals = c.globals(recipe);
     model.statements = c.statements(recipe, &model.protocols);
     for (i, p) in c.params.iter().enumerate() {
         if !c.used_params.contains(&i) {
@@ -661,6 +662,73 @@ pub(crate) const EFEL_SETTINGS: &[(&str, SettingKind)] = &[
 ];
 
 impl Checker<'_> {
+    /// `global MECHANISM { NAME = VALUE }` items.
+    fn globals(&mut self, recipe: &Recipe) -> Vec<(String, String, Term)> {
+        let mut out: Vec<(String, String, Term)> = Vec::new();
+        for item in &recipe.items {
+            let ItemKind::Global { mechanism, entries } = &item.kind else { continue };
+            let Some(meta) = self.env.mechanism(&mechanism.name).cloned() else {
+                let names = self.env.mechanism_names();
+                let hint =
+                    super::suggest::hint(&mechanism.name, "mechanisms", names.iter().map(String::as_str));
+                self.diag(
+                    Diagnostic::error(
+                        codes::UNKNOWN_MECHANISM,
+                        format!("unknown mechanism `{}`", mechanism.name),
+                    )
+                    .with_primary(mechanism.span, "no mechanism source provides it")
+                    .with_hint(hint),
+                );
+                continue;
+            };
+            for e in entries {
+                let Some(g) = meta.globals.iter().find(|g| g.name == e.key.name && g.settable) else {
+                    let settable: Vec<&str> =
+                        meta.globals.iter().filter(|g| g.settable).map(|g| g.name.as_str()).collect();
+                    let hint = if meta.globals.iter().any(|g| g.name == e.key.name) {
+                        format!("`{}` is computed by `{}`, not set", e.key.name, meta.name)
+                    } else {
+                        super::suggest::hint(
+                            &e.key.name,
+                            &format!("settable globals of `{}`", meta.name),
+                            settable.iter().copied(),
+                        )
+                    };
+                    self.diag(
+                        Diagnostic::error(
+                            codes::UNKNOWN_MECH_PARAM,
+                            format!("`{}` is not a settable global of `{}`", e.key.name, meta.name),
+                        )
+                        .with_primary(e.key.span, "not settable")
+                        .with_hint(hint),
+                    );
+                    continue;
+                };
+                if out.iter().any(|(m, n, _)| *m == meta.name && *n == g.name) {
+                    self.diag(
+                        Diagnostic::error(
+                            codes::DUPLICATE,
+                            format!("`{}` of `{}` is set twice", g.name, meta.name),
+                        )
+                        .with_primary(e.key.span, "again"),
+                    );
+                    continue;
+                }
+                let unit = g.units.trim().trim_start_matches('(').trim_end_matches(')').trim().to_string();
+                let what = format!("`{}` of `{}`", g.name, meta.name);
+                let term = if unit.is_empty() || crate::units::parse_unit(&unit).is_ok() {
+                    self.quantity(&e.value, Expect { unit: &unit, what: &what }, Scope::PARAMS)
+                } else {
+                    self.typed(&e.value, Scope::PARAMS, &mut Vec::new(), 0).map(|t| t.term)
+                };
+                if let Some(t) = term {
+                    out.push((meta.name.clone(), g.name.clone(), t));
+                }
+            }
+        }
+        out
+    }
+
     fn statements(&mut self, recipe: &Recipe, protocols: &[model::Protocol]) -> Vec<model::Statement> {
         let mut out = Vec::new();
         for item in &recipe.items {
