@@ -322,3 +322,60 @@ simulate step
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("unknown mechanism `pas`"), "{}", stderr(&o));
 }
+
+#[test]
+fn sweeps_reach_compiled_distributions() {
+    let dir = scratch("sweep-distribution");
+    let recipe = "\
+morphology bs = ball_and_stick(dend_length = 100 um)
+param slope = 1 /um
+cell c {
+    morphology = bs
+    nseg = 5
+    insert pas { g = 1e-5 S/cm2 * (1 + distance * slope / 100), e = -65 mV }
+}
+protocol rest {
+    duration = 1 ms
+    record g = pas.g at dend(0.9)
+}
+sweep slope in [0 /um, 1 /um, 2 /um] {
+    simulate rest
+}
+";
+    std::fs::write(dir.join("s.recipe"), recipe).unwrap();
+    let o = myelin(&dir, &["run", "s.recipe", "--out", "out", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // dend(0.9) is the centre of the last of 5 segments: 10 + 90 µm from the soma's centre.
+    for (k, slope) in [0.0, 1.0, 2.0].iter().enumerate() {
+        let (_, g) = read_csv(&dir.join(format!("out/sweep_slope/{k}/rest/g.csv")));
+        let want = 1e-5 * (1.0 + 100.0 * slope / 100.0);
+        assert!((g[0] - want).abs() < 1e-18, "slope {slope}: g = {}, want {want}", g[0]);
+    }
+}
+
+#[test]
+fn failed_searches_score_250_and_stop_simulations() {
+    let dir = scratch("search-fails");
+    let recipe = "\
+morphology ball = cylinder(length = 20 um, diam = 20 um)
+cell c { morphology = ball, insert pas { g = 1e-4 S/cm2, e = -70 mV } }
+search threshold_current { delay = 50 ms, duration = 100 ms, total = 200 ms, rmp_duration = 200 ms, rin_delay = 50 ms, rin_duration = 100 ms, rin_total = 200 ms }
+protocol thr {
+    duration = 200 ms
+    stimulus step at soma { delay = 50 ms, duration = 100 ms, amplitude = 2 * threshold_current }
+    record v = v at soma
+    feature v Spikecount = 3 +- 1
+}
+evaluate thr
+";
+    std::fs::write(dir.join("e.recipe"), recipe).unwrap();
+    let o = myelin(&dir, &["run", "e.recipe", "--out", "out", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = read_json(&dir.join("out/evaluation.json"));
+    assert_eq!(e["scores"]["thr.v.Spikecount"].as_f64(), Some(250.0), "{e}");
+    assert!(e["errors"][0]["error"].as_str().unwrap().contains("threshold search failed"), "{e}");
+    std::fs::write(dir.join("s.recipe"), recipe.replace("evaluate thr", "simulate thr")).unwrap();
+    let o = myelin(&dir, &["run", "s.recipe", "--out", "out2"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no spike at its upper bound"), "{}", stderr(&o));
+}
