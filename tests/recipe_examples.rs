@@ -359,7 +359,7 @@ fn failed_searches_score_250_and_stop_simulations() {
     let recipe = "\
 morphology ball = cylinder(length = 20 um, diam = 20 um)
 cell c { morphology = ball, insert pas { g = 1e-4 S/cm2, e = -70 mV } }
-search threshold_current { delay = 50 ms, duration = 100 ms, total = 200 ms, rmp_duration = 200 ms, rin_delay = 50 ms, rin_duration = 100 ms, rin_total = 200 ms }
+search threshold_current { delay = 50 ms, duration = 100 ms, total = 200 ms, rmp_duration = 200 ms, rin_delay = 50 ms, rin_duration = 100 ms, rin_total = 200 ms, score = 0.1 nA +- 0.01 nA }
 protocol thr {
     duration = 200 ms
     stimulus step at soma { delay = 50 ms, duration = 100 ms, amplitude = 2 * threshold_current }
@@ -373,6 +373,7 @@ evaluate thr
     assert!(o.status.success(), "{}", stderr(&o));
     let e = read_json(&dir.join("out/evaluation.json"));
     assert_eq!(e["scores"]["thr.v.Spikecount"].as_f64(), Some(250.0), "{e}");
+    assert_eq!(e["scores"]["search.threshold_current"].as_f64(), Some(250.0), "{e}");
     assert!(e["errors"][0]["error"].as_str().unwrap().contains("threshold search failed"), "{e}");
     std::fs::write(dir.join("s.recipe"), recipe.replace("evaluate thr", "simulate thr")).unwrap();
     let o = myelin(&dir, &["run", "s.recipe", "--out", "out2"]);

@@ -79,9 +79,12 @@ pub fn evaluate(
     let mut currents: Option<Currents> = None;
     let mut errors = Vec::new();
     let mut files = 0;
+    let mut searched = false;
     for &pi in protocols {
         let run = r.run_protocol(pi, params);
         let p = &r.model.protocols[pi];
+        use myelin_compiler::recipe::expr::CurrentVar;
+        searched |= p.uses(CurrentVar::Holding) || p.uses(CurrentVar::Threshold);
         let (traces, cur): (Vec<TraceData>, Option<Currents>) = match run {
             Ok(x) => x,
             Err(e) => {
@@ -153,7 +156,8 @@ pub fn evaluate(
     ];
     for (name, target, value) in responses {
         let Some(t) = target else { continue };
-        if currents.is_none() {
+        // Scored when a protocol needed the searches (250 when they failed).
+        if !searched {
             continue;
         }
         let score = scores::bpem_bpo_score(value, t.mean, t.std);
