@@ -399,6 +399,13 @@ impl Checker<'_> {
                 let (d, du, a) =
                     (time(self, "delay", false), time(self, "duration", false), amp(self, "amplitude"));
                 let n = self.count(get("count")?, "`count`", 1.0);
+                if n.is_some_and(|n| n > 100_000) {
+                    self.diag(
+                        Diagnostic::error(codes::OUT_OF_RANGE, "a pulse train has at most 100000 pulses")
+                            .with_primary(get("count")?.span, "too many pulses"),
+                    );
+                    return None;
+                }
                 let i = time(self, "interval", true);
                 StimulusKind::Pulses { delay: d?, duration: du?, amplitude: a?, count: n?, interval: i? }
             }
