@@ -61,12 +61,12 @@ def myelin_cmd(binary, shared, protocol, out, extra=()):
             "--protocol", protocol, "--out", str(out), "--quiet", *extra]
 
 
-def time_myelin(binary, shared, protocol, out, cache):
+def time_myelin(binary, shared, protocol, out, cache, extra=()):
     env = dict(os.environ)
     if cache is not None:
         env["MYELIN_CACHE_DIR"] = cache
     t0 = time.perf_counter()
-    subprocess.run(myelin_cmd(binary, shared, protocol, out), check=True, env=env)
+    subprocess.run(myelin_cmd(binary, shared, protocol, out, extra), check=True, env=env)
     dt = time.perf_counter() - t0
     rows = (Path(out) / f"{protocol}.soma.v.csv").read_text().splitlines()[1:]
     t = [float(r.split(",")[0]) for r in rows]
@@ -314,7 +314,7 @@ def main():
     ap.add_argument("--protocol", default="Step3")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--myelin", default=str(REPO / "target" / "release" / "myelin"))
-    ap.add_argument("--skip", action="append", default=[], help="neuron, arbor or myelin-cold")
+    ap.add_argument("--skip", action="append", default=[], help="neuron, arbor, myelin-2 or myelin-cold")
     args = ap.parse_args()
     shared = shared_dir()
     work = Path(tempfile.mkdtemp(prefix="myelin-bench-l5pc-"))
@@ -325,6 +325,9 @@ def main():
     sims = {}
     sims["myelin (whole process, warm cache)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
                                                                     work / "out", cache)
+    if "myelin-2" not in args.skip:
+        sims["myelin (whole process, 2 threads)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
+                                                                       work / "out", cache, ["--threads", "2"])
     if "myelin-cold" not in args.skip:
         sims["myelin (whole process, cold: JIT)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
                                                                        work / "out", "")

@@ -276,6 +276,11 @@ fn local_copy_of_v_matches() {
 }
 
 #[test]
+fn verbatim_random_stream_idiom_matches() {
+    check("rng_fallback.mod", &test_mod("rng_fallback.mod"));
+}
+
+#[test]
 fn concentration_writer_matches() {
     check("cad.mod", &test_mod("cad.mod"));
 }

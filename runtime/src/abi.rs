@@ -243,6 +243,11 @@ pub struct MechanismMeta {
     pub electrode_current: bool,
     /// Fingerprint of the normalised IR, compiler version and target (keys the compile cache).
     pub fingerprint: String,
+    /// True when `compute_currents` and `advance_state` touch only their own instances' fields
+    /// and nodes (no services, no mechanism-wide writes), so that disjoint instance ranges may
+    /// run on different threads.
+    #[serde(default)]
+    pub parallel_safe: bool,
 }
 
 impl MechanismMeta {

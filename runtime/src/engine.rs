@@ -20,6 +20,7 @@ use crate::events::{EventKind, EventSystem};
 use crate::ions::Ion;
 use crate::layout::Layout;
 use crate::mechanisms::{Env, MechanismInstances};
+use crate::parallel::{split_index, Job, Worker};
 use crate::probes::{Probe, ProbeSource, SpikeTrain, Trace};
 use crate::spec::IonField;
 use crate::stimuli::Stimuli;
@@ -100,6 +101,106 @@ pub struct Simulation {
     /// Per-slot (seconds, calls) when profiling; slots are `FIXED_SLOTS` then
     /// compute_currents / advance_state of each mechanism.
     pub(crate) prof: Option<Vec<(f64, u64)>>,
+    /// Second thread for the mechanism phases (see [`Simulation::set_threads`]).
+    pub(crate) par: Option<Parallel>,
+}
+
+/// State of two-thread execution: the worker, each mechanism's split instance, job lists, the
+/// field tables of the upper instance ranges, and the load balance.
+pub(crate) struct Parallel {
+    worker: Worker,
+    split: Vec<Option<usize>>,
+    jobs: [Vec<Job>; 2],
+    upper_fields: Vec<Vec<*mut f64>>,
+    /// Cumulated instance counts over the nodes (`prefix[i]` = instances on nodes `< i`).
+    prefix: Vec<f64>,
+    /// Share of the instances given to the calling thread (the lower nodes).
+    lower_share: f64,
+    /// Accumulated chain times (calling thread, worker) and phases since the last rebalance.
+    timed: (f64, f64, u32),
+    /// Phase counter within the current trial period.
+    phase: u32,
+    /// Mean phase time of the last single-threaded trial and of threaded phases (seconds, count).
+    single: (f64, u32),
+    threaded: (f64, u32),
+    /// Whether the threaded form is currently the faster one.
+    threads_win: bool,
+}
+
+/// Phases per trial period, and single-threaded phases at the start of each.
+const PERIOD: u32 = 4096;
+const SINGLE_TRIAL: u32 = 128;
+
+impl Parallel {
+    /// Whether this phase should use the worker. Each period starts with a few phases on the
+    /// calling thread alone; the rest of the period uses whichever form measured faster. On an
+    /// idle machine that is the worker; when other processes take the processors, waiting for a
+    /// preempted worker costs more than it saves, and the run continues on one thread.
+    fn use_worker(&mut self) -> bool {
+        self.phase = (self.phase + 1) % PERIOD;
+        if self.phase < SINGLE_TRIAL {
+            return false;
+        }
+        if self.phase == SINGLE_TRIAL {
+            let single = self.single.0 / self.single.1.max(1) as f64;
+            let threaded = if self.threaded.1 == 0 { 0.0 } else { self.threaded.0 / self.threaded.1 as f64 };
+            self.threads_win = threaded <= single;
+            self.single = (0.0, 0);
+            self.threaded = (0.0, 0);
+        }
+        self.threads_win
+    }
+
+    /// Records the wall time of a phase.
+    fn record(&mut self, threaded: bool, secs: f64) {
+        let slot = if threaded { &mut self.threaded } else { &mut self.single };
+        slot.0 += secs;
+        slot.1 += 1;
+    }
+
+    /// Places the split node where `lower_share` of the instances lie below, and finds each
+    /// mechanism's split instance.
+    fn resplit(&mut self, mechs: &[MechanismInstances]) {
+        let total = *self.prefix.last().unwrap_or(&0.0);
+        let target = self.lower_share * total;
+        let split_node = self.prefix.partition_point(|&c| c < target).saturating_sub(1);
+        self.split =
+            mechs
+                .iter()
+                .map(|m| {
+                    if m.meta.parallel_safe {
+                        split_index(&m.node[..m.count], split_node as u32)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+    }
+
+    /// Moves the split so that both threads take the same time: instances differ in cost
+    /// (dendritic sodium channels against a leak), which counts cannot know.
+    fn balance(&mut self, lo: f64, hi: f64, mechs: &[MechanismInstances]) {
+        self.timed.0 += lo;
+        self.timed.1 += hi;
+        self.timed.2 += 1;
+        if self.timed.2 < 512 {
+            return;
+        }
+        let (lo, hi, _) = self.timed;
+        self.timed = (0.0, 0.0, 0);
+        if lo + hi <= 0.0 {
+            return;
+        }
+        // Cost per instance on each side, then the share that equalises the two sides.
+        let s = self.lower_share;
+        let (c_lo, c_hi) = (lo / s.max(1e-6), hi / (1.0 - s).max(1e-6));
+        let ideal = c_hi / (c_lo + c_hi);
+        let next = (0.5 * s + 0.5 * ideal).clamp(0.05, 0.95);
+        if (next - s).abs() > 0.005 {
+            self.lower_share = next;
+            self.resplit(mechs);
+        }
+    }
 }
 
 // SAFETY: every raw pointer inside a `Simulation` points into memory the simulation owns (its
@@ -355,12 +456,16 @@ impl Simulation {
         }
         self.refresh_ion_cols();
         self.tock(SLOT_IONS, p0);
-        for k in 0..self.mechs.len() {
-            if let Some(f) = self.mechs[k].kernels.compute_currents {
-                let p1 = self.tick();
-                let env = self.env(t, self.mechs[k].meta.electrode_current);
-                self.mechs[k].call(f, &env, &self.ion_cols);
-                self.tock(FIXED_SLOTS.len() + 2 * k, p1);
+        if self.par.is_some() && self.prof.is_none() {
+            self.parallel_phase(t, |m| m.kernels.compute_currents);
+        } else {
+            for k in 0..self.mechs.len() {
+                if let Some(f) = self.mechs[k].kernels.compute_currents {
+                    let p1 = self.tick();
+                    let env = self.env(t, self.mechs[k].meta.electrode_current);
+                    self.mechs[k].call(f, &env, &self.ion_cols);
+                    self.tock(FIXED_SLOTS.len() + 2 * k, p1);
+                }
             }
         }
         let p2 = self.tick();
@@ -379,6 +484,96 @@ impl Simulation {
         }
         self.cable.add_axial(&self.v);
         self.tock(SLOT_MATRIX, p2);
+    }
+
+    /// Runs the mechanism phases of each step on `n` threads (1 or 2; more are treated as 2).
+    ///
+    /// The nodes are split in two halves holding about the same number of mechanism instances;
+    /// each thread runs every mechanism, in order, over the instances of its half. Mechanisms
+    /// whose kernels use runtime services or write mechanism-wide values (see
+    /// `MechanismMeta::parallel_safe`), and those whose instances are not in node order, run
+    /// whole on the calling thread. Results are identical to one thread: every instance computes
+    /// the same thing, and per node the mechanisms still run in the same order.
+    pub fn set_threads(&mut self, n: usize) -> std::io::Result<()> {
+        if n < 2 {
+            self.par = None;
+            return Ok(());
+        }
+        // Instances per node (of mechanisms that may be split), cumulated over the nodes.
+        let nodes = self.v.len();
+        let mut prefix = vec![0.0f64; nodes + 1];
+        for m in &self.mechs {
+            if m.meta.parallel_safe {
+                for &nd in &m.node[..m.count] {
+                    prefix[nd as usize + 1] += 1.0;
+                }
+            }
+        }
+        for i in 0..nodes {
+            prefix[i + 1] += prefix[i];
+        }
+        let upper_fields = self.mechs.iter().map(|m| Vec::with_capacity(m.meta.fields.len())).collect();
+        let cap = 2 * self.mechs.len();
+        let mut par = Parallel {
+            worker: Worker::new()?,
+            split: Vec::new(),
+            jobs: [Vec::with_capacity(cap), Vec::with_capacity(cap)],
+            upper_fields,
+            prefix,
+            lower_share: 0.5,
+            timed: (0.0, 0.0, 0),
+            phase: 0,
+            single: (0.0, 0),
+            threaded: (0.0, 0),
+            threads_win: true,
+        };
+        par.resplit(&self.mechs);
+        self.par = Some(par);
+        Ok(())
+    }
+
+    /// One mechanism phase on two threads (kernel chosen by `pick`).
+    fn parallel_phase(&mut self, t: f64, pick: fn(&MechanismInstances) -> Option<crate::abi::KernelFn>) {
+        let Some(mut par) = self.par.take() else { return };
+        par.jobs[0].clear();
+        par.jobs[1].clear();
+        for k in 0..self.mechs.len() {
+            let Some(f) = pick(&self.mechs[k]) else { continue };
+            if self.mechs[k].count == 0 {
+                continue;
+            }
+            let env = self.env(t, self.mechs[k].meta.electrode_current);
+            match par.split[k] {
+                Some(at) => {
+                    let (lo, hi) =
+                        self.mechs[k].split_args(&env, &self.ion_cols, at, &mut par.upper_fields[k]);
+                    if lo.count > 0 {
+                        par.jobs[0].push(Job { kernel: f, args: lo });
+                    }
+                    if hi.count > 0 {
+                        par.jobs[1].push(Job { kernel: f, args: hi });
+                    }
+                }
+                None => {
+                    let args = self.mechs[k].args(&env, &self.ion_cols);
+                    par.jobs[0].push(Job { kernel: f, args });
+                }
+            }
+        }
+        let start = Instant::now();
+        if !par.jobs[1].is_empty() && par.use_worker() {
+            if let Some((lo, hi)) = par.worker.run(&par.jobs[0], &par.jobs[1]) {
+                par.balance(lo, hi, &self.mechs);
+            }
+            par.record(true, start.elapsed().as_secs_f64());
+        } else {
+            for j in par.jobs[0].iter().chain(&par.jobs[1]) {
+                // SAFETY: as in `MechanismInstances::call`.
+                unsafe { (j.kernel)(&j.args) };
+            }
+            par.record(false, start.elapsed().as_secs_f64());
+        }
+        self.par = Some(par);
     }
 
     /// Advances one time step.
@@ -429,9 +624,14 @@ impl Simulation {
         let t1 = self.t;
         self.refresh_ion_cols();
         self.tock(SLOT_UPDATE, p1);
+        let parallel = self.par.is_some() && self.prof.is_none();
+        if parallel {
+            self.parallel_phase(t1, |m| m.kernels.advance_state);
+            self.parallel_phase(t1, |m| m.kernels.write_ions);
+        }
         for k in 0..self.mechs.len() {
             let (adv, wr) = (self.mechs[k].kernels.advance_state, self.mechs[k].kernels.write_ions);
-            if adv.is_none() && wr.is_none() {
+            if parallel || (adv.is_none() && wr.is_none()) {
                 continue;
             }
             let p2 = self.tick();

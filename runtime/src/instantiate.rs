@@ -1099,6 +1099,7 @@ impl Simulation {
             error: None,
             initialized: false,
             prof: None,
+            par: None,
             layout,
         })
     }

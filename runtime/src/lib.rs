@@ -23,6 +23,7 @@ pub mod json_path;
 pub mod layout;
 pub mod mechanisms;
 pub mod morph;
+pub mod parallel;
 pub mod probes;
 pub mod rng;
 pub mod spec;

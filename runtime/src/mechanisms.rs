@@ -152,6 +152,31 @@ impl MechanismInstances {
         }
     }
 
+    /// Argument blocks for instances `..at` and `at..` (two threads): the second block's node
+    /// and field pointers start at instance `at`; `upper_fields` holds its field pointer table
+    /// (reused across calls, so no allocation after the first).
+    pub fn split_args(
+        &mut self,
+        env: &Env,
+        ions: &[IonColumns],
+        at: usize,
+        upper_fields: &mut Vec<*mut f64>,
+    ) -> (KernelArgs, KernelArgs) {
+        let full = self.args(env, ions);
+        let at = at.min(self.count);
+        let mut lo = full;
+        lo.count = at as u64;
+        upper_fields.clear();
+        // SAFETY: every column holds at least `count ≥ at` values.
+        upper_fields.extend(self.field_ptrs.iter().map(|p| unsafe { p.add(at) }));
+        let mut hi = full;
+        hi.count = (self.count - at) as u64;
+        // SAFETY: `node` holds at least `count ≥ at` entries.
+        hi.node = unsafe { self.node.as_ptr().add(at) };
+        hi.fields = upper_fields.as_ptr();
+        (lo, hi)
+    }
+
     /// Calls a kernel over all instances.
     pub fn call(&mut self, kernel: KernelFn, env: &Env, ions: &[IonColumns]) {
         if self.count == 0 {

@@ -127,6 +127,7 @@ fn catalogue() -> Catalogue {
         writes_current: false,
         electrode_current: false,
         fingerprint: String::new(),
+        parallel_safe: false,
     };
     c.register(
         rec,
@@ -148,6 +149,7 @@ fn catalogue() -> Catalogue {
         writes_current: true,
         electrode_current: true,
         fingerprint: String::new(),
+        parallel_safe: false,
     };
     c.register(inj, Kernels { compute_currents: Some(inj_cur), ..Kernels::default() }).unwrap();
     let mut fields = vec![f("armed", FieldRole::Assigned), f("n", FieldRole::Assigned)];
@@ -162,6 +164,7 @@ fn catalogue() -> Catalogue {
         writes_current: false,
         electrode_current: false,
         fingerprint: String::new(),
+        parallel_safe: false,
     };
     c.register(
         watch,

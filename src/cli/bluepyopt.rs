@@ -105,6 +105,9 @@ pub struct RunArgs {
     /// Print where the simulation time goes (per kernel and engine phase) on stderr.
     #[arg(long)]
     pub profile: bool,
+    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS` or 1).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
@@ -337,6 +340,8 @@ pub fn execute(a: &RunArgs, sources: &mut SourceMap) -> Result<String, Diagnosti
         if a.profile {
             sim.enable_profile();
         }
+        sim.set_threads(a.threads.unwrap_or_else(super::default_threads))
+            .map_err(|e| Diagnostic::error("E0913", format!("cannot start a worker thread: {e}")))?;
         sim.run().map_err(|e| Diagnostic::error("E0903", format!("protocol `{}` failed {e}", p.name)))?;
         steps += sim.steps();
         lap(&format!("{}: simulate {} ms", p.name, sim.time().round()), &mut clock);

@@ -1,5 +1,6 @@
 //! Where the commands get mechanisms: Myelin's own catalogue (the .mod files of `mechanisms/`,
-//! embedded in the binary) and user .mod files or directories, compiled through a compile cache
+//! compiled ahead of time into the binary by build.rs; their sources are embedded too, for the
+//! metadata and for `dump`) and user .mod files or directories, compiled through a compile cache
 //! keyed by the mechanism fingerprint so that an unchanged file is never compiled twice.
 
 use myelin_compiler::aot;
@@ -124,12 +125,63 @@ pub fn sort_neuron_order(v: &mut [mir::Mechanism]) {
     });
 }
 
-/// Compiles (or loads from the cache) every mechanism and registers it.
+/// Myelin's own mechanisms compiled ahead of time by build.rs: the object's bytes and its index
+/// (symbol prefix and metadata, with the fingerprint, of each mechanism).
+static BUILTIN_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/builtin_mechanisms.o"));
+static BUILTIN_INDEX: &str = include_str!(concat!(env!("OUT_DIR"), "/builtin_mechanisms.json"));
+
+/// The built-in object, loaded once: fingerprint → (metadata, kernels).
+struct Builtin {
+    _object: codegen::load::LoadedObject,
+    by_fingerprint: std::collections::HashMap<String, (myelin_runtime::abi::MechanismMeta, Kernels)>,
+}
+
+fn builtin() -> Option<&'static Builtin> {
+    static CELL: std::sync::OnceLock<Option<Builtin>> = std::sync::OnceLock::new();
+    CELL.get_or_init(|| {
+        let object = codegen::load::load(BUILTIN_OBJECT).ok()?;
+        let index: Vec<serde_json::Value> = serde_json::from_str(BUILTIN_INDEX).ok()?;
+        let mut by_fingerprint = std::collections::HashMap::new();
+        for e in index {
+            let prefix = e["prefix"].as_str()?.to_string();
+            let meta: myelin_runtime::abi::MechanismMeta = serde_json::from_value(e["meta"].clone()).ok()?;
+            let kernels = kernels_of(&object, &prefix)?;
+            by_fingerprint.insert(meta.fingerprint.clone(), (meta, kernels));
+        }
+        Some(Builtin { _object: object, by_fingerprint })
+    })
+    .as_ref()
+}
+
+/// The entry points of a mechanism in a loaded object.
+fn kernels_of(obj: &codegen::load::LoadedObject, prefix: &str) -> Option<Kernels> {
+    let sym = |e: &str| obj.symbol(&codegen::symbol(prefix, e));
+    // SAFETY: symbols defined by our code generator with these signatures.
+    let k = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, KernelFn>(p) });
+    let ev = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, NetReceiveFn>(p) });
+    let kernels = Kernels {
+        init: k("init"),
+        compute_currents: k("compute_currents"),
+        advance_state: k("advance_state"),
+        write_ions: None,
+        net_receive: ev("net_receive"),
+        net_receive_init: ev("net_receive_init"),
+        post_event: k("post_event"),
+    };
+    kernels.init.map(|_| kernels)
+}
+
+/// Compiles every mechanism and registers it: Myelin's own mechanisms come from the object built
+/// into the binary, others from the compile cache or the JIT.
 pub fn compile(mechs: Vec<mir::Mechanism>) -> Result<Mechanisms, String> {
     let mut catalogue = Catalogue::new();
     let mut code: Vec<Box<dyn Any>> = Vec::new();
     let cache = cache_dir();
     for m in mechs {
+        if let Some((meta, kernels)) = builtin().and_then(|b| b.by_fingerprint.get(&aot::fingerprint(&m))) {
+            catalogue.register(meta.clone(), *kernels)?;
+            continue;
+        }
         let (meta, kernels, keep) = match cache.as_deref().and_then(|d| cached(&m, d).ok()) {
             Some(x) => x,
             None => {
@@ -164,22 +216,7 @@ fn cached(
     };
     let obj = codegen::load::load(&bytes).map_err(|e| e.to_string())?;
     let prefix = format!("{}_0", jit::sanitize(&m.meta.name));
-    let sym = |e: &str| obj.symbol(&codegen::symbol(&prefix, e));
-    // SAFETY: symbols defined by our code generator with these signatures.
-    let k = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, KernelFn>(p) });
-    let ev = |e: &str| sym(e).map(|p| unsafe { std::mem::transmute::<*const u8, NetReceiveFn>(p) });
-    let kernels = Kernels {
-        init: k("init"),
-        compute_currents: k("compute_currents"),
-        advance_state: k("advance_state"),
-        write_ions: None,
-        net_receive: ev("net_receive"),
-        net_receive_init: ev("net_receive_init"),
-        post_event: k("post_event"),
-    };
-    if kernels.init.is_none() {
-        return Err("stale cache entry".into());
-    }
+    let kernels = kernels_of(&obj, &prefix).ok_or("stale cache entry")?;
     let mut meta = m.meta.clone();
     meta.fingerprint = fp;
     Ok((meta, kernels, Box::new(obj)))
@@ -193,4 +230,24 @@ pub fn load(src: &Sources) -> Result<Mechanisms, (SourceMap, Vec<Diagnostic>)> {
         Err(d) => return Err((sources, d)),
     };
     compile(mechs).map_err(|e| (SourceMap::new(), vec![Diagnostic::error("E0906", e)]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_mechanisms_come_compiled_in_the_binary() {
+        let b = builtin().expect("the object built by build.rs loads");
+        let mut sources = SourceMap::new();
+        let mechs = lower_all(&Sources { builtin: true, paths: vec![] }, &mut sources).expect("lower");
+        assert_eq!(mechs.len(), BUILTIN.len());
+        for m in &mechs {
+            assert!(
+                b.by_fingerprint.contains_key(&aot::fingerprint(m)),
+                "{} was not compiled ahead of time (fingerprint mismatch)",
+                m.meta.name
+            );
+        }
+    }
 }

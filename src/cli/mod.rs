@@ -52,6 +52,13 @@ pub enum Command {
     Bluepyopt(bluepyopt::Args),
 }
 
+/// Threads a single simulation uses when `--threads` is not given: `$MYELIN_THREADS`, else 1.
+/// Two threads pay off on an otherwise idle machine; when other processes compete for the
+/// processors, waiting for a preempted worker costs more than it saves, so it is opt-in.
+pub fn default_threads() -> usize {
+    std::env::var("MYELIN_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or(1)
+}
+
 /// Runs one subcommand.
 pub fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {

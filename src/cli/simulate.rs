@@ -23,6 +23,9 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
+    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS` or 1).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// .mod files or directories of .mod files to compile (JIT) in addition to Myelin's own
     /// catalogue; a mechanism here replaces a built-in of the same name.
     #[arg(long = "mechanisms", value_name = "PATH")]
@@ -112,6 +115,8 @@ pub fn execute(args: &Args, sources: &mut SourceMap) -> Result<String, Diagnosti
         d
     })?;
     let start = Instant::now();
+    sim.set_threads(args.threads.unwrap_or_else(super::default_threads))
+        .map_err(|e| Diagnostic::error("E0913", format!("cannot start a worker thread: {e}")))?;
     sim.run().map_err(|e| Diagnostic::error("E0903", format!("the simulation failed {e}")))?;
     let elapsed = start.elapsed().as_secs_f64();
     let n = write_outputs(&sim, &args.out).map_err(|e| Diagnostic::error("E0904", e))?;
@@ -181,6 +186,7 @@ mod tests {
             out: out.clone(),
             quiet: true,
             mechanisms: vec![],
+            threads: None,
         };
         let mut sources = SourceMap::new();
         let summary = execute(&args, &mut sources).unwrap_or_else(|d| panic!("{}", sources.render(&[d])));
@@ -203,7 +209,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let spec = dir.join("spec.json");
         std::fs::write(&spec, text).unwrap();
-        let args = Args { spec, out: dir.join("out"), quiet: true, mechanisms: vec![] };
+        let args = Args { spec, out: dir.join("out"), quiet: true, mechanisms: vec![], threads: None };
         let mut sources = SourceMap::new();
         let d = execute(&args, &mut sources).expect_err("the description is wrong");
         let r = sources.render(&[d]);

@@ -13,6 +13,7 @@
 //!
 //! PROCEDUREs and FUNCTIONs are inlined at each call (recursion is reported).
 
+use super::verbatim;
 use super::*;
 use crate::diag::{Diagnostic, Span};
 use crate::nmodl::ast::{self, ExprKind, StmtKind};
@@ -29,6 +30,9 @@ pub const DV: f64 = 0.001;
 pub struct LowerOptions {
     /// Ignore TABLE statements (evaluate exactly, as Arbor does) instead of NEURON's tables.
     pub exact_tables: bool,
+    /// dI/dv by symbolic differentiation (as NMODL and Arbor do) instead of NEURON's
+    /// finite difference at v + 0.001 mV; BREAKPOINTs with control flow keep the difference.
+    pub symbolic_conductance: bool,
 }
 
 /// Which entry point a body is being built for.
@@ -69,6 +73,7 @@ pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagno
         tables: l.tables,
     };
     finalize_globals(&mut mech, named);
+    mech.meta.parallel_safe = parallel_safe(&mech);
     let problems = validate(&mech);
     if !problems.is_empty() {
         for p in problems {
@@ -317,6 +322,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             writes_current: self.m.writes_current(),
             electrode_current: !self.m.electrode.is_empty(),
             fingerprint: String::new(),
+            parallel_safe: false,
         }
     }
 
@@ -429,7 +435,14 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let vv = self.new_local();
         self.v_override = Some(vv);
         let hints = self.conductance_hints();
-        let (rhs, g_sum, ion_didv) = if hints.is_empty() {
+        let symbolic = if hints.is_empty() && self.opts.symbolic_conductance {
+            self.currents_symbolic(vv, &mut out)
+        } else {
+            None
+        };
+        let (rhs, g_sum, ion_didv) = if let Some(x) = symbolic {
+            x
+        } else if hints.is_empty() {
             self.currents_by_difference(vv, &mut out)
         } else {
             self.currents_by_hints(vv, &hints, &mut out)
@@ -548,6 +561,86 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             ions.push((*ion, Some(*f), *l));
         }
         (rhs, g_sum, ions)
+    }
+
+    /// The symbolic option: BREAKPOINT evaluated once at v; each current is expanded into an
+    /// expression of v by forward substitution through the (straight-line) body and
+    /// differentiated. Returns None (nothing emitted) when the body has control flow.
+    #[allow(clippy::type_complexity)]
+    fn currents_symbolic(
+        &mut self,
+        vv: Place,
+        out: &mut Vec<Stmt>,
+    ) -> Option<(Place, Place, Vec<(u32, Option<u32>, Place)>)> {
+        let bp = self.m.breakpoint()?;
+        let mut trial = Vec::new();
+        let v = self.arena.read(Place::V);
+        trial.push(Stmt::Assign(vv, v));
+        let (locals_before, arena_before) = (self.n_locals, self.arena.nodes.len());
+        self.lower_breakpoint_currents(bp, &mut trial);
+        // Forward substitution: the value of every place as an expression of the inputs.
+        let mut env: HashMap<Place, ExprId> = HashMap::new();
+        let mut straight = true;
+        for st in &trial[1..] {
+            match st {
+                Stmt::Assign(p, e) => {
+                    let mut x = *e;
+                    for (q, val) in env.clone() {
+                        x = sym::substitute(&mut self.arena, x, q, val);
+                    }
+                    env.insert(*p, x);
+                }
+                _ => straight = false,
+            }
+        }
+        let currents = self.written_current_fields();
+        let mut derivs = Vec::new();
+        if straight {
+            for (_, f) in &currents {
+                let e = env.get(&Place::Field(*f)).copied();
+                match e.and_then(|e| sym::diff(&mut self.arena, e, vv)) {
+                    Some(d) => derivs.push(d),
+                    None => {
+                        straight = false;
+                        break;
+                    }
+                }
+            }
+        }
+        if !straight {
+            self.n_locals = locals_before;
+            self.arena.truncate(arena_before);
+            return None;
+        }
+        out.extend(trial);
+        let rhs = self.new_local();
+        let e = self.current_sum();
+        out.push(Stmt::Assign(rhs, e));
+        let g_sum = self.new_local();
+        let mut g = self.arena.c(0.0);
+        let mut ions = Vec::new();
+        for ((ion, f), d) in currents.iter().zip(derivs) {
+            g = sym::add(&mut self.arena, g, d);
+            if let Some(k) = ion {
+                let l = self.new_local();
+                out.push(Stmt::Assign(l, d));
+                ions.push((*k, Some(*f), l));
+            }
+        }
+        out.push(Stmt::Assign(g_sum, g));
+        Some((rhs, g_sum, ions))
+    }
+
+    /// Every current field the mechanism writes, with its ion (None for NONSPECIFIC/ELECTRODE).
+    fn written_current_fields(&self) -> Vec<(Option<u32>, u32)> {
+        let mut v: Vec<(Option<u32>, u32)> =
+            self.written_ion_currents().into_iter().map(|(i, f)| (Some(i), f)).collect();
+        for n in self.m.nonspecific.iter().chain(&self.m.electrode) {
+            if let Some(&f) = self.field_of.get(n) {
+                v.push((None, f));
+            }
+        }
+        v
     }
 
     /// With CONDUCTANCE hints NEURON evaluates BREAKPOINT once, at v, and takes the hinted
@@ -1309,8 +1402,25 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
 
     fn lower_block(&mut self, b: &ast::Block, out: &mut Vec<Stmt>) {
         self.scopes.push(HashMap::new());
-        for s in &b.stmts {
-            self.lower_stmt(s, out);
+        let ranges: Vec<std::ops::Range<usize>> = match verbatim::recognise(&b.stmts) {
+            verbatim::Idiom::None => std::iter::once(0..b.stmts.len()).collect(),
+            verbatim::Idiom::NoOp => vec![],
+            verbatim::Idiom::Fallback { ranges, doubles } => {
+                // The C code only chooses between a hoc-provided stream and the NMODL fallback;
+                // without hoc the fallback runs. C locals it declares become locals.
+                for name in doubles {
+                    let l = self.new_local();
+                    let z = self.arena.c(0.0);
+                    out.push(Stmt::Assign(l, z));
+                    self.scopes.last_mut().expect("scope").insert(name, l);
+                }
+                ranges
+            }
+        };
+        for r in ranges {
+            for s in &b.stmts[r] {
+                self.lower_stmt(s, out);
+            }
         }
         self.scopes.pop();
     }
@@ -1776,6 +1886,21 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             let args: Vec<ExprId> = c.args.iter().map(|a| self.lower_expr(a, out)).collect();
             return self.inline_call(callee.callable, callee.is_function, &args, c.span, out);
         }
+        // Arity of the runtime functions whose arguments are used below.
+        let needed = match name {
+            "net_send" | "normrand" | "state_discontinuity" => 2,
+            "net_move" | "net_event" => 1,
+            _ => 0,
+        };
+        if c.args.len() < needed {
+            self.error(
+                "E0316",
+                c.span,
+                format!("`{name}` takes {needed} argument(s), {} given", c.args.len()),
+                "",
+            );
+            return None;
+        }
         match name {
             "net_send" => {
                 let d = self.lower_expr(&c.args[0], out);
@@ -2153,4 +2278,28 @@ fn finalize_globals(m: &mut Mechanism, named: u32) {
         }
         stmts(&mut t.body, &fix);
     }
+}
+
+/// True when compute_currents and advance_state only touch their instance's fields, locals and
+/// node columns: no runtime services (random numbers, events), no writes of mechanism-wide
+/// values, so that disjoint instance ranges can run on different threads.
+fn parallel_safe(m: &Mechanism) -> bool {
+    fn ok(v: &[Stmt], m: &Mechanism) -> bool {
+        v.iter().all(|s| match s {
+            Stmt::Assign(Place::Global(_), _) => false,
+            Stmt::Assign(..) => true,
+            Stmt::If(_, a, b) => ok(a, m) && ok(b, m),
+            Stmt::While(_, a) => ok(a, m),
+            Stmt::Implicit(k) => ok(&m.systems[*k as usize].body, m),
+            Stmt::BuildTable(_)
+            | Stmt::NetSend(..)
+            | Stmt::NetMove(_)
+            | Stmt::NetEvent(_)
+            | Stmt::Uniform(_) => false,
+        })
+    }
+    [m.compute_currents.as_ref(), m.advance_state.as_ref()]
+        .into_iter()
+        .flatten()
+        .all(|b| b.prologue.is_empty() && ok(&b.stmts, m))
 }

@@ -14,6 +14,7 @@ mod dump;
 pub mod exp;
 pub mod lower;
 mod validate;
+pub mod verbatim;
 
 pub use dump::dump_mechanism;
 pub use validate::validate;

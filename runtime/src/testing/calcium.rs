@@ -42,6 +42,7 @@ pub fn ca_leak() -> (MechanismMeta, Kernels) {
         writes_current: true,
         electrode_current: false,
         fingerprint: "testing:ca_leak".into(),
+        parallel_safe: false,
     };
     (meta, Kernels { compute_currents: Some(leak_cur), ..Kernels::default() })
 }
@@ -100,6 +101,7 @@ pub fn cadyn() -> (MechanismMeta, Kernels) {
         writes_current: false,
         electrode_current: false,
         fingerprint: "testing:cadyn".into(),
+        parallel_safe: false,
     };
     (meta, Kernels { init: Some(cadyn_init), advance_state: Some(cadyn_state), ..Kernels::default() })
 }

@@ -249,6 +249,7 @@ pub fn mechanism() -> (MechanismMeta, Kernels) {
         writes_current: true,
         electrode_current: false,
         fingerprint: "testing:hh".into(),
+        parallel_safe: true,
     };
     let kernels = Kernels {
         init: Some(init),

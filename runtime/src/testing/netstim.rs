@@ -132,6 +132,7 @@ pub fn mechanism() -> (MechanismMeta, Kernels) {
         writes_current: false,
         electrode_current: false,
         fingerprint: "testing:NetStim".into(),
+        parallel_safe: false,
     };
     (meta, Kernels { init: Some(init), net_receive: Some(receive), ..Kernels::default() })
 }

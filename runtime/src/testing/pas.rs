@@ -36,6 +36,7 @@ pub fn mechanism() -> (MechanismMeta, Kernels) {
         writes_current: true,
         electrode_current: false,
         fingerprint: "testing:pas".into(),
+        parallel_safe: true,
     };
     (meta, Kernels { compute_currents: Some(cur), ..Kernels::default() })
 }

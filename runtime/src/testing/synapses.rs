@@ -84,6 +84,7 @@ pub fn expsyn() -> (MechanismMeta, Kernels) {
         writes_current: true,
         electrode_current: false,
         fingerprint: "testing:ExpSyn".into(),
+        parallel_safe: false,
     };
     let k = Kernels {
         init: Some(expsyn_init),
@@ -187,6 +188,7 @@ pub fn exp2syn() -> (MechanismMeta, Kernels) {
         writes_current: true,
         electrode_current: false,
         fingerprint: "testing:Exp2Syn".into(),
+        parallel_safe: false,
     };
     let k = Kernels {
         init: Some(exp2syn_init),
