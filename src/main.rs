@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 the input has errors, 2 usage error.
 
 mod cli;
+mod run;
 
 use clap::Parser;
 use std::process::ExitCode;

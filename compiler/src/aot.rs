@@ -38,6 +38,20 @@ pub struct Catalogue {
     pub target: String,
     /// Mechanisms.
     pub mechanisms: Vec<ArtifactEntry>,
+    /// Compiled per-segment parameter values of a recipe (`myelin build FILE.recipe`).
+    #[serde(default)]
+    pub terms: Vec<TermEntry>,
+}
+
+/// One compiled per-segment value of a recipe (see `recipe::codegen`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TermEntry {
+    /// The key the runtime looks it up by (`recipe::lower::segment_key`).
+    pub key: String,
+    /// Symbol of the function in the object.
+    pub symbol: String,
+    /// Object file name inside the directory.
+    pub object: String,
 }
 
 /// The fingerprint of a lowered mechanism: 128-bit FNV-1a of its IR dump, the compiler version
@@ -90,7 +104,7 @@ pub struct BuiltMechanism {
 /// Writes (or reuses) the objects of `mechs` into `outdir` and writes the catalogue.
 pub fn build(mechs: &[(Mechanism, PathBuf)], outdir: &Path) -> Result<Vec<BuiltMechanism>, String> {
     std::fs::create_dir_all(outdir).map_err(|e| format!("cannot create {}: {e}", outdir.display()))?;
-    let mut cat = Catalogue { version: 1, target: target_triple(), mechanisms: vec![] };
+    let mut cat = Catalogue { version: 1, target: target_triple(), mechanisms: vec![], terms: vec![] };
     let mut report = Vec::new();
     for (m, source) in mechs {
         let fp = fingerprint(m);
@@ -169,6 +183,91 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
             return Err(format!("{}: entry points of {} are missing", path.display(), e.meta.name));
         }
         out.push(LoadedMechanism { meta: e.meta, kernels, object: obj.clone() });
+    }
+    Ok(out)
+}
+
+/// Writes the compiled per-segment values of a recipe (`(key, term)` pairs) into `outdir` as one
+/// object and adds them to the directory's catalogue (which [`build`] must have written first).
+pub fn build_terms(terms: &[(String, crate::recipe::expr::Term)], outdir: &Path) -> Result<usize, String> {
+    let cat_path = outdir.join(CATALOGUE_FILE);
+    let text =
+        std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
+    let mut cat: Catalogue =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
+    cat.terms.clear();
+    if !terms.is_empty() {
+        let only: Vec<crate::recipe::expr::Term> = terms.iter().map(|(_, t)| t.clone()).collect();
+        // The object is named by a hash of the keys, so that a rebuild of the same recipe reuses it.
+        let mut h: u64 = 0xcbf29ce484222325;
+        for b in terms.iter().flat_map(|(k, _)| k.bytes().chain([0])).chain(target_triple().bytes()) {
+            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+        let object = format!("terms-{h:016x}.o");
+        let path = outdir.join(&object);
+        if !path.is_file() {
+            let bytes = crate::recipe::codegen::object(&only, "recipe_terms").map_err(|e| e.to_string())?;
+            let tmp = outdir.join(format!("{object}.tmp"));
+            std::fs::write(&tmp, &bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        for (k, (key, _)) in terms.iter().enumerate() {
+            cat.terms.push(TermEntry {
+                key: key.clone(),
+                symbol: crate::recipe::codegen::symbol(k),
+                object: object.clone(),
+            });
+        }
+    }
+    let json = serde_json::to_string_pretty(&cat).map_err(|e| e.to_string())?;
+    std::fs::write(&cat_path, json).map_err(|e| format!("cannot write catalogue: {e}"))?;
+    Ok(terms.len())
+}
+
+/// A compiled per-segment value loaded from an artifact directory.
+pub struct LoadedTerm {
+    /// Its key.
+    pub key: String,
+    /// The function (valid while `object` lives).
+    pub function: crate::recipe::codegen::SegmentFn,
+    /// The loaded code.
+    pub object: Arc<LoadedObject>,
+}
+
+/// Loads the compiled per-segment values of an artifact directory.
+pub fn load_terms(dir: &Path) -> Result<Vec<LoadedTerm>, String> {
+    let cat_path = dir.join(CATALOGUE_FILE);
+    let text =
+        std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
+    let cat: Catalogue = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
+    if cat.target != target_triple() {
+        return Err(format!(
+            "{} was built for {}, this machine is {}",
+            dir.display(),
+            cat.target,
+            target_triple()
+        ));
+    }
+    let mut objects: Vec<(String, Arc<LoadedObject>)> = Vec::new();
+    let mut out = Vec::new();
+    for t in cat.terms {
+        let obj = match objects.iter().find(|(n, _)| *n == t.object) {
+            Some((_, o)) => o.clone(),
+            None => {
+                let path = dir.join(&t.object);
+                let bytes =
+                    std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let o =
+                    Arc::new(codegen::load::load(&bytes).map_err(|e| format!("{}: {e}", path.display()))?);
+                objects.push((t.object.clone(), o.clone()));
+                o
+            }
+        };
+        let p =
+            obj.symbol(&t.symbol).ok_or_else(|| format!("{}: symbol {} is missing", t.object, t.symbol))?;
+        // SAFETY: defined by recipe::codegen with the SegmentFn signature.
+        let function = unsafe { std::mem::transmute::<*const u8, crate::recipe::codegen::SegmentFn>(p) };
+        out.push(LoadedTerm { key: t.key, function, object: obj });
     }
     Ok(out)
 }

@@ -9,5 +9,6 @@ pub mod driver;
 pub mod interp;
 pub mod mir;
 pub mod nmodl;
+pub mod recipe;
 pub mod solve;
 pub mod units;

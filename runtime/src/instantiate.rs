@@ -29,6 +29,22 @@ const MAX_RESERVED_SAMPLES: usize = 1 << 24;
 /// Loads a morphology file (SWC, ASC, …) for a cell whose description names a file.
 pub type MorphologyLoader<'a> = &'a dyn Fn(&Path) -> Result<Morphology, String>;
 
+/// Compiled code of a per-segment parameter value: the value at a segment from its geometry
+/// (`[distance, x, diam, area, section length]`, µm and µm²) and a parameter vector.
+pub type SegmentFn = unsafe extern "C" fn(geometry: *const f64, params: *const f64) -> f64;
+
+/// Finds compiled code for the text of a parameter expression (the recipe compiler's
+/// distributions), with the parameter vector to call it with; `None` leaves the text to the
+/// expression interpreter of [`crate::expr`].
+pub type SegmentResolver<'a> = &'a dyn Fn(&str) -> Option<(SegmentFn, &'a [f64])>;
+
+/// How a painted parameter gets its value per segment.
+enum ParamSource<'a> {
+    Constant(f64),
+    Interpreted(Expr),
+    Compiled(SegmentFn, &'a [f64]),
+}
+
 /// How to resolve what a description refers to outside itself.
 #[derive(Clone, Copy, Default)]
 pub struct BuildOptions<'a> {
@@ -115,6 +131,17 @@ impl Simulation {
         spec: &SimulationSpec,
         catalogue: &Catalogue,
         opts: &BuildOptions<'_>,
+    ) -> Result<Simulation, SpecError> {
+        Simulation::build_with(spec, catalogue, opts, None)
+    }
+
+    /// Builds a simulation, taking compiled code for parameter expressions from `segment_fns`
+    /// where it has some (called once per segment at instantiation).
+    pub fn build_with(
+        spec: &SimulationSpec,
+        catalogue: &Catalogue,
+        opts: &BuildOptions<'_>,
+        segment_fns: Option<SegmentResolver<'_>>,
     ) -> Result<Simulation, SpecError> {
         let run = &spec.run;
         if !(run.dt > 0.0) || !run.dt.is_finite() {
@@ -324,18 +351,24 @@ impl Simulation {
                 let path = format!("cells[{ci}].mechanisms[{pi}]");
                 let k = get_mb(&p.mechanism, &format!("{path}.mechanism"), MechanismKind::Density, &mut mb)?;
                 let mask = region_mask(morph, &p.region, &format!("{path}.region"))?;
-                let mut params: Vec<(usize, Option<Expr>, f64)> = Vec::new();
+                let mut params: Vec<(usize, ParamSource<'_>)> = Vec::new();
                 for (pname, val) in &p.parameters {
                     let pp = format!("{path}.parameters.{pname}");
                     let f = param_index(&mb[k].meta, pname, &pp)?;
                     match val {
-                        ParamValue::Number(x) => params.push((f, None, finite(&pp, pname, *x)?)),
+                        ParamValue::Number(x) => {
+                            params.push((f, ParamSource::Constant(finite(&pp, pname, *x)?)))
+                        }
                         ParamValue::Expr(text) => {
+                            if let Some((func, values)) = segment_fns.and_then(|r| r(text)) {
+                                params.push((f, ParamSource::Compiled(func, values)));
+                                continue;
+                            }
                             let e = Expr::parse(text).map_err(|e| {
                                 SpecError::new(&pp, format!("in expression `{text}`: {e}"))
                                     .hint("variables: distance (µm from the soma centre), x; functions: exp log sqrt abs min max pow …")
                             })?;
-                            params.push((f, Some(e), 0.0));
+                            params.push((f, ParamSource::Interpreted(e)));
                         }
                     }
                 }
@@ -357,10 +390,22 @@ impl Simulation {
                                 m.instances.len() - 1
                             }
                         };
-                        for (f, e, x0) in &params {
-                            let val = match e {
-                                Some(e) => e.eval(dist, x),
-                                None => *x0,
+                        for (f, src) in &params {
+                            let val = match src {
+                                ParamSource::Constant(v) => *v,
+                                ParamSource::Interpreted(e) => e.eval(dist, x),
+                                ParamSource::Compiled(func, values) => {
+                                    let g = [
+                                        dist,
+                                        x,
+                                        layout.diam[node as usize],
+                                        layout.area[node as usize],
+                                        sn.length,
+                                    ];
+                                    // SAFETY: the resolver promises code with this signature that
+                                    // reads 5 geometry values and at most `values.len()` params.
+                                    unsafe { func(g.as_ptr(), values.as_ptr()) }
+                                }
                             };
                             if !val.is_finite() {
                                 return Err(SpecError::new(

@@ -34,5 +34,5 @@ pub mod testing;
 pub use catalogue::Catalogue;
 pub use engine::{ProfileEntry, Simulation};
 pub use error::{RunError, SpecError};
-pub use instantiate::BuildOptions;
+pub use instantiate::{BuildOptions, SegmentFn, SegmentResolver};
 pub use spec::SimulationSpec;

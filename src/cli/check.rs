@@ -1,5 +1,5 @@
-//! `myelin check`: checks .mod files and reports every problem found: syntax, names, units, and
-//! everything the compiler finds while lowering. Constructs NEURON accepts but Myelin cannot
+//! `myelin check`: checks .mod files and recipes (`.recipe`) and reports every problem found:
+//! syntax, names, units, and everything the compiler finds while lowering. Constructs NEURON accepts but Myelin cannot
 //! compile yet (VERBATIM, arrays …) are reported as warnings: the file is valid NMODL.
 
 use super::{load, EXIT_INPUT};
@@ -24,6 +24,10 @@ const MAX_SHOWN: usize = 100;
 pub fn run(args: Args) -> ExitCode {
     let mut failed = false;
     for f in &args.files {
+        if f.extension().is_some_and(|e| e == "recipe") {
+            failed |= !check_recipe(f);
+            continue;
+        }
         let mut sources = SourceMap::new();
         match load::parse_mod(&mut sources, f) {
             Ok((module, diags)) => {
@@ -47,5 +51,21 @@ pub fn run(args: Args) -> ExitCode {
         ExitCode::from(EXIT_INPUT)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Checks a recipe (and the .mod files its sources name); prints its diagnostics. True when it
+/// has no errors.
+fn check_recipe(f: &std::path::Path) -> bool {
+    let mut sources = SourceMap::new();
+    match crate::run::load::check_file(f, None, &mut sources) {
+        Ok(c) => {
+            super::run::emit(&sources, &c.warnings, f);
+            true
+        }
+        Err(d) => {
+            super::run::emit(&sources, &d, f);
+            false
+        }
     }
 }

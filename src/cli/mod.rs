@@ -6,8 +6,10 @@ mod check;
 mod dump;
 mod features;
 mod fmt;
+mod import;
 mod load;
 pub mod mechs;
+mod run;
 pub mod simulate;
 
 use clap::{Parser, Subcommand};
@@ -30,18 +32,22 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Check .mod files (syntax, names, units); diagnostics go to stderr.
+    /// Check .mod and .recipe files (syntax, names, units); diagnostics go to stderr.
     Check(check::Args),
     /// Print a .mod file in canonical layout.
     Fmt(fmt::Args),
     /// Show the compiler's view of a file (syntax tree, mechanism IR).
     Dump(dump::Args),
-    /// Compile mechanisms ahead of time into an artifact directory.
+    /// Compile mechanisms (or a recipe's mechanisms and distributions) ahead of time.
     Build(build::Args),
     /// eFEL-compatible features of a voltage trace (CSV), printed as JSON.
     Features(features::FeaturesArgs),
     /// Run a simulation description (JSON) and write one CSV per probe.
     Simulate(simulate::Args),
+    /// Run the statements of a recipe (.recipe): traces, features, scores, sweeps.
+    Run(run::Args),
+    /// Convert a model configuration (BluePyOpt / BluePyEModel) into a recipe.
+    Import(import::Args),
     /// BluePyOpt / BluePyEModel e-models: run protocols from their configuration files.
     Bluepyopt(bluepyopt::Args),
 }
@@ -62,6 +68,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Build(a) => build::run(a),
         Command::Features(a) => features::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Import(a) => import::run(a),
         Command::Bluepyopt(a) => bluepyopt::run(a),
     }
 }

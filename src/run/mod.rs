@@ -1,0 +1,332 @@
+//! The executor of recipe statements (`myelin run`): it owns what the compiler does not do —
+//! simulations, the searches of threshold-based protocols, features and scores, output files,
+//! plots and the progress bar.
+//!
+//! It lives in the `myelin` crate because it needs all three libraries: the compiler's checked
+//! model and lowering (`myelin_compiler::recipe`), the runtime's simulations and the standard
+//! library's features and scores. Nothing here parses or checks: a recipe that reaches the
+//! executor is a checked [`Model`].
+//!
+//! Output layout (`--out DIR`):
+//! * `DIR/<protocol>/<recording>.csv` (`t_ms,<column>`) and `.svg` for every protocol a
+//!   `simulate` or `evaluate` runs;
+//! * `DIR/evaluation.json` (then `evaluation_2.json`, …): features, scores and searched currents
+//!   of each `evaluate`;
+//! * `DIR/sweep_<param>.csv` and `.svg`: one row per value of a sweep (the feature means of the
+//!   `evaluate` statements inside it), with each iteration's files in `DIR/sweep_<param>/<i>/`.
+
+pub mod env;
+mod evaluate;
+pub mod load;
+mod output;
+mod plot;
+mod progress;
+mod search;
+
+use myelin_compiler::recipe::lower::{self, RunValues};
+use myelin_compiler::recipe::model::{Model, Statement};
+use myelin_runtime::instantiate::SegmentFn;
+use myelin_runtime::{BuildOptions, Catalogue, Simulation, SimulationSpec};
+use progress::Progress;
+use search::Currents;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One recorded trace of a run.
+#[derive(Debug, Clone)]
+pub struct TraceData {
+    /// Recording name.
+    pub name: String,
+    /// CSV column (`v`, `ica`, `m_hh` …).
+    pub column: String,
+    /// Unit, for plots.
+    pub unit: String,
+    /// Times (ms).
+    pub t: Vec<f64>,
+    /// Values.
+    pub values: Vec<f64>,
+}
+
+/// What a run of the statements produced, for the command's summary.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// One line per statement.
+    pub lines: Vec<String>,
+    /// Files written.
+    pub files: usize,
+}
+
+/// Executes the statements of a model.
+pub struct Runner<'a> {
+    model: &'a Model,
+    catalogue: &'a Catalogue,
+    terms: HashMap<String, SegmentFn>,
+    out: PathBuf,
+    progress: Progress,
+    currents: HashMap<Vec<u64>, Result<Currents, String>>,
+    evaluations: usize,
+    summary: Summary,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner writing into `out`, with the mechanisms of `catalogue` and the compiled
+    /// per-segment values `terms` (one per `model.segment_terms`, in order).
+    pub fn new(
+        model: &'a Model,
+        catalogue: &'a Catalogue,
+        terms: &[SegmentFn],
+        out: &Path,
+        quiet: bool,
+    ) -> Self {
+        let terms = model.segment_terms.iter().zip(terms).map(|(t, f)| (lower::segment_key(t), *f)).collect();
+        Runner {
+            model,
+            catalogue,
+            terms,
+            out: out.to_path_buf(),
+            progress: Progress::new(quiet),
+            currents: HashMap::new(),
+            evaluations: 0,
+            summary: Summary::default(),
+        }
+    }
+
+    /// Runs every statement in order; stops at the first that fails.
+    pub fn run_all(mut self) -> Result<Summary, String> {
+        let params = self.default_params();
+        std::fs::create_dir_all(&self.out)
+            .map_err(|e| format!("cannot create `{}`: {e}", self.out.display()))?;
+        let out = self.out.clone();
+        for s in &self.model.statements {
+            self.statement(s, &params, &out, None, false)?;
+        }
+        self.progress.finish();
+        Ok(self.summary)
+    }
+
+    /// Parameter values as written (NaN for free parameters without a value).
+    fn default_params(&self) -> Vec<f64> {
+        self.model.params.iter().map(|p| p.value.unwrap_or(f64::NAN)).collect()
+    }
+
+    fn check_params(&self, params: &[f64], used: &[usize]) -> Result<(), String> {
+        for &i in used {
+            if !params[i].is_finite() {
+                return Err(format!(
+                    "parameter `{}` has no value (it is free, with bounds only): give it one, `param {} = VALUE in [..]`",
+                    self.model.params[i].name, self.model.params[i].name
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds and runs a simulation; `label` names it in the progress bar.
+    pub(crate) fn simulate(
+        &mut self,
+        spec: &SimulationSpec,
+        params: &[f64],
+        label: &str,
+    ) -> Result<Simulation, String> {
+        let lowered = lower::Lowered { model: self.model };
+        let loader = |p: &Path| lowered.load_morphology(p);
+        let opts = BuildOptions { base_dir: None, load_morphology: Some(&loader) };
+        let terms = &self.terms;
+        let resolver = |text: &str| terms.get(text).map(|f| (*f, params));
+        let mut sim = Simulation::build_with(spec, self.catalogue, &opts, Some(&resolver))
+            .map_err(|e| format!("{label}: cannot build the simulation: {e}"))?;
+        let steps = sim.steps();
+        let dt = sim.dt();
+        self.progress.start(label, steps as f64 * dt);
+        sim.finitialize();
+        let chunk = 2000usize;
+        let mut done = 0;
+        while done < steps {
+            let n = chunk.min(steps - done);
+            sim.advance(n).map_err(|e| format!("{label}: the simulation failed {e}"))?;
+            done += n;
+            self.progress.advance(n as f64 * dt);
+        }
+        if let Some(i) = sim.voltages().iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "{label}: the membrane potential of node {i} is not finite (numerical breakdown)"
+            ));
+        }
+        Ok(sim)
+    }
+
+    /// Runs protocol `pi` with the given parameters (searching currents first when it uses
+    /// them) and returns its traces.
+    pub(crate) fn run_protocol(
+        &mut self,
+        pi: usize,
+        params: &[f64],
+    ) -> Result<(Vec<TraceData>, Option<Currents>), String> {
+        let p = &self.model.protocols[pi];
+        let mut used = Vec::new();
+        for s in &p.stimuli {
+            for t in s.kind.terms() {
+                t.params(&mut used);
+            }
+        }
+        for ins in &self.model.cells[p.cell].insertions {
+            for (_, v) in &ins.params {
+                match v {
+                    myelin_compiler::recipe::model::Value::Uniform(t) => t.params(&mut used),
+                    myelin_compiler::recipe::model::Value::Segment(k) => {
+                        self.model.segment_terms[*k].params(&mut used)
+                    }
+                }
+            }
+        }
+        self.check_params(params, &used)?;
+        let uses = |c| p.uses(c);
+        let currents = if uses(myelin_compiler::recipe::expr::CurrentVar::Holding)
+            || uses(myelin_compiler::recipe::expr::CurrentVar::Threshold)
+        {
+            Some(self.currents(params)?)
+        } else {
+            None
+        };
+        let values = RunValues {
+            params,
+            holding: currents.as_ref().map(|c| c.holding),
+            threshold: currents.as_ref().and_then(|c| c.threshold),
+        };
+        if uses(myelin_compiler::recipe::expr::CurrentVar::Threshold) && values.threshold.is_none() {
+            return Err(format!("protocol `{}`: the threshold current was not found", p.name));
+        }
+        let spec = lower::protocol_spec(self.model, pi, &values)
+            .map_err(|e| format!("protocol `{}`: {e}", p.name))?;
+        let name = p.name.clone();
+        let sim = self.simulate(&spec, params, &name)?;
+        let p = &self.model.protocols[pi];
+        let traces = p
+            .recordings
+            .iter()
+            .map(|r| {
+                let tr = sim.trace(&r.name).expect("every recording is a probe");
+                TraceData {
+                    name: r.name.clone(),
+                    column: r.column.clone(),
+                    unit: r.unit.to_string(),
+                    t: tr.t.to_vec(),
+                    values: tr.values.to_vec(),
+                }
+            })
+            .collect();
+        Ok((traces, currents))
+    }
+
+    /// The searched currents of a parameter set (cached).
+    fn currents(&mut self, params: &[f64]) -> Result<Currents, String> {
+        let key: Vec<u64> = params.iter().map(|x| x.to_bits()).collect();
+        if let Some(c) = self.currents.get(&key) {
+            return c.clone();
+        }
+        let r = search::find(self, params);
+        self.currents.insert(key, r.clone());
+        r
+    }
+
+    /// Runs one statement with the given parameter values, writing into `dir`; inside a sweep
+    /// (`nested`), evaluations add their feature means to `row`.
+    fn statement(
+        &mut self,
+        s: &Statement,
+        params: &[f64],
+        dir: &Path,
+        row: Option<&mut Vec<(String, f64)>>,
+        nested: bool,
+    ) -> Result<(), String> {
+        match s {
+            Statement::Simulate { protocols, .. } => {
+                for &pi in protocols {
+                    let start = Instant::now();
+                    let (traces, currents) = self.run_protocol(pi, params)?;
+                    let pdir = dir.join(&self.model.protocols[pi].name);
+                    self.summary.files += output::write_traces(&pdir, &traces)?;
+                    if let Some(c) = currents {
+                        self.summary.files += output::write_json(&pdir.join("currents.json"), &c.to_json())?;
+                    }
+                    if nested {
+                        continue;
+                    }
+                    self.summary.lines.push(format!(
+                        "simulate {}: {} recording(s) in {:.2} s -> {}",
+                        self.model.protocols[pi].name,
+                        traces.len(),
+                        start.elapsed().as_secs_f64(),
+                        pdir.display()
+                    ));
+                }
+                Ok(())
+            }
+            Statement::Evaluate { protocols, .. } => {
+                let start = Instant::now();
+                let report = evaluate::evaluate(self, protocols, params, dir)?;
+                self.evaluations += 1;
+                let file = if self.evaluations == 1 && dir == self.out {
+                    dir.join("evaluation.json")
+                } else if dir == self.out {
+                    dir.join(format!("evaluation_{}.json", self.evaluations))
+                } else {
+                    dir.join("evaluation.json")
+                };
+                self.summary.files += output::write_json(&file, &report.json)? + report.files;
+                if let Some(row) = row {
+                    row.extend(report.means);
+                    row.push(("total_score".into(), report.total));
+                }
+                if nested {
+                    return Ok(());
+                }
+                self.summary.lines.push(format!(
+                    "evaluate {}: {} objective(s), total score {:.4} in {:.2} s -> {}",
+                    protocols
+                        .iter()
+                        .map(|&i| self.model.protocols[i].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    report.objectives.len(),
+                    report.total,
+                    start.elapsed().as_secs_f64(),
+                    file.display()
+                ));
+                Ok(())
+            }
+            Statement::Sweep { param, values, body, .. } => {
+                let p = &self.model.params[*param];
+                let pname = p.name.clone();
+                let unit = p.unit.clone();
+                let sdir = dir.join(format!("sweep_{pname}"));
+                let mut rows: Vec<(f64, Vec<(String, f64)>)> = Vec::new();
+                let start = Instant::now();
+                for (k, v) in values.iter().enumerate() {
+                    let mut ps = params.to_vec();
+                    ps[*param] = *v;
+                    let idir = sdir.join(k.to_string());
+                    let mut row = Vec::new();
+                    for b in body {
+                        self.statement(b, &ps, &idir, Some(&mut row), true)?;
+                    }
+                    rows.push((*v, row));
+                }
+                let column = if unit.is_empty() {
+                    pname.clone()
+                } else {
+                    format!("{pname}_{}", unit.replace(['*', '/'], "_"))
+                };
+                self.summary.files += output::write_sweep(dir, &pname, &column, &unit, &rows)?;
+                self.summary.lines.push(format!(
+                    "sweep {pname}: {} value(s) in {:.2} s -> {}",
+                    values.len(),
+                    start.elapsed().as_secs_f64(),
+                    dir.join(format!("sweep_{pname}.csv")).display()
+                ));
+                Ok(())
+            }
+        }
+    }
+}
