@@ -561,7 +561,10 @@ impl Simulation {
             }
         }
         let start = Instant::now();
-        if !par.jobs[1].is_empty() && par.use_worker() {
+        // Only phases with work for the worker take part in the one-thread/two-thread comparison
+        // (a phase with nothing to split, such as writing ions, would make one thread look free).
+        let eligible = !par.jobs[1].is_empty();
+        if eligible && par.use_worker() {
             if let Some((lo, hi)) = par.worker.run(&par.jobs[0], &par.jobs[1]) {
                 par.balance(lo, hi, &self.mechs);
             }
@@ -571,7 +574,9 @@ impl Simulation {
                 // SAFETY: as in `MechanismInstances::call`.
                 unsafe { (j.kernel)(&j.args) };
             }
-            par.record(false, start.elapsed().as_secs_f64());
+            if eligible {
+                par.record(false, start.elapsed().as_secs_f64());
+            }
         }
         self.par = Some(par);
     }
