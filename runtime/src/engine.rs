@@ -120,39 +120,47 @@ pub(crate) struct Parallel {
     timed: (f64, f64, u32),
     /// Phase counter within the current trial period.
     phase: u32,
-    /// Mean phase time of the last single-threaded trial and of threaded phases (seconds, count).
+    /// Phase times of the two trials of the current period (seconds, count).
     single: (f64, u32),
     threaded: (f64, u32),
     /// Whether the threaded form is currently the faster one.
     threads_win: bool,
 }
 
-/// Phases per trial period, and single-threaded phases at the start of each.
+/// Phases per trial period, and phases of each of the two trials at its start.
 const PERIOD: u32 = 4096;
-const SINGLE_TRIAL: u32 = 128;
+const TRIAL: u32 = 128;
 
 impl Parallel {
-    /// Whether this phase should use the worker. Each period starts with a few phases on the
-    /// calling thread alone; the rest of the period uses whichever form measured faster. On an
-    /// idle machine that is the worker; when other processes take the processors, waiting for a
-    /// preempted worker costs more than it saves, and the run continues on one thread.
+    /// Whether this phase should use the worker. Each period starts with two short trials, one
+    /// on the calling thread alone and one with the worker; the rest of the period uses whichever
+    /// measured faster. On an idle machine that is the worker; when other processes take the
+    /// processors, waiting for a preempted worker costs more than it saves, and the run continues
+    /// on one thread (and tries the worker again, briefly, at the next period).
     fn use_worker(&mut self) -> bool {
         self.phase = (self.phase + 1) % PERIOD;
-        if self.phase < SINGLE_TRIAL {
-            return false;
-        }
-        if self.phase == SINGLE_TRIAL {
-            let single = self.single.0 / self.single.1.max(1) as f64;
-            let threaded = if self.threaded.1 == 0 { 0.0 } else { self.threaded.0 / self.threaded.1 as f64 };
-            self.threads_win = threaded <= single;
+        if self.phase == 0 {
             self.single = (0.0, 0);
             self.threaded = (0.0, 0);
+        }
+        if self.phase < TRIAL {
+            return false;
+        }
+        if self.phase < 2 * TRIAL {
+            return true;
+        }
+        if self.phase == 2 * TRIAL {
+            let mean = |(secs, n): (f64, u32)| if n == 0 { f64::INFINITY } else { secs / n as f64 };
+            self.threads_win = mean(self.threaded) <= mean(self.single);
         }
         self.threads_win
     }
 
-    /// Records the wall time of a phase.
+    /// Records the wall time of a phase of one of the trials.
     fn record(&mut self, threaded: bool, secs: f64) {
+        if self.phase >= 2 * TRIAL {
+            return;
+        }
         let slot = if threaded { &mut self.threaded } else { &mut self.single };
         slot.0 += secs;
         slot.1 += 1;

@@ -467,7 +467,8 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
                 }
             }
         }
-        self.reload_fields();
+        let live = fields_live_on_entry(self.m, stmts_list, exprs);
+        self.load_fields(Some(&live));
     }
 
     fn elem_addr(&mut self, base: Value, index: Value) -> Value {
@@ -475,9 +476,13 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         self.b.ins().iadd(base, off)
     }
 
-    fn reload_fields(&mut self) {
+    /// Reads the cached fields from memory (all of them, or those in `only`).
+    fn load_fields(&mut self, only: Option<&BTreeSet<u32>>) {
         let fields: Vec<(u32, Variable)> = self.field_vars.iter().map(|(k, v)| (*k, *v)).collect();
         for (k, var) in fields {
+            if only.is_some_and(|o| !o.contains(&k)) {
+                continue;
+            }
             let col = self.field_cols[&k];
             let a = self.elem_addr(col, self.instance);
             let val = self.b.ins().load(types::F64, self.flags, a, 0);
@@ -821,7 +826,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         let kval = self.b.ins().iconst(types::I32, kind);
         let (args, inst) = (self.args, self.instance);
         self.b.ins().call(nref, &[raddr, args, inst, nval, xa, xoa, wa, kval]);
-        self.reload_fields();
+        self.load_fields(None);
         for (i, p) in unknowns.iter().enumerate() {
             let v = self.b.ins().stack_load(self.ptr, types::F64, xs, (i * 8) as i32);
             self.write(*p, v);
@@ -1126,6 +1131,95 @@ fn ion_slot(kind: IonVarKind) -> u8 {
 
 /// Collects every place read or written by statements (not descending into implicit systems,
 /// which are separate functions, but including the unknowns they read and write).
+/// Fields whose value on entry to an instance's statements may be observed: read before the
+/// statements write them, or written on some paths only (the other paths keep, and the final
+/// store writes back, the value from memory). Only these are loaded when an instance starts;
+/// the rest (typically rate variables a procedure recomputes each step) are pure outputs.
+fn fields_live_on_entry(m: &Mechanism, stmts_list: &[&[Stmt]], exprs: &[ExprId]) -> BTreeSet<u32> {
+    let mut out = BTreeSet::new();
+    let mut written = BTreeSet::new();
+    for s in stmts_list {
+        live_fields_stmts(m, s, &mut written, &mut out);
+    }
+    for e in exprs {
+        live_fields_expr(m, *e, &written, &mut out);
+    }
+    out
+}
+
+fn live_fields_stmts(m: &Mechanism, v: &[Stmt], written: &mut BTreeSet<u32>, out: &mut BTreeSet<u32>) {
+    for s in v {
+        match s {
+            Stmt::Assign(p, e) => {
+                live_fields_expr(m, *e, written, out);
+                if let Place::Field(k) = p {
+                    written.insert(*k);
+                }
+            }
+            Stmt::Uniform(p) => {
+                if let Place::Field(k) = p {
+                    written.insert(*k);
+                }
+            }
+            Stmt::If(c, a, b) => {
+                live_fields_expr(m, *c, written, out);
+                let mut wa = written.clone();
+                live_fields_stmts(m, a, &mut wa, out);
+                let mut wb = written.clone();
+                live_fields_stmts(m, b, &mut wb, out);
+                let both: BTreeSet<u32> = wa.intersection(&wb).copied().collect();
+                // Written on one path only: the other path keeps the old value.
+                out.extend(wa.symmetric_difference(&wb).copied().filter(|k| !written.contains(k)));
+                *written = both;
+            }
+            Stmt::While(c, a) => {
+                live_fields_expr(m, *c, written, out);
+                let mut wa = written.clone();
+                live_fields_stmts(m, a, &mut wa, out);
+                // The body may not run at all.
+                out.extend(wa.difference(written).copied());
+            }
+            Stmt::Implicit(k) => {
+                let sys = &m.systems[*k as usize];
+                for p in &sys.unknowns {
+                    if let Place::Field(f) = p {
+                        if !written.contains(f) {
+                            out.insert(*f);
+                        }
+                    }
+                }
+                let mut places = BTreeSet::new();
+                collect_places_stmts(m, &sys.body, &mut places);
+                for p in places {
+                    if let Place::Field(f) = p {
+                        if !written.contains(&f) {
+                            out.insert(f);
+                        }
+                    }
+                }
+            }
+            Stmt::BuildTable(_) => {}
+            Stmt::NetSend(a, b) => {
+                live_fields_expr(m, *a, written, out);
+                live_fields_expr(m, *b, written, out);
+            }
+            Stmt::NetMove(a) | Stmt::NetEvent(a) => live_fields_expr(m, *a, written, out),
+        }
+    }
+}
+
+fn live_fields_expr(m: &Mechanism, e: ExprId, written: &BTreeSet<u32>, out: &mut BTreeSet<u32>) {
+    let mut places = BTreeSet::new();
+    collect_places_expr(m, e, &mut places);
+    for p in places {
+        if let Place::Field(k) = p {
+            if !written.contains(&k) {
+                out.insert(k);
+            }
+        }
+    }
+}
+
 fn collect_places_stmts(m: &Mechanism, v: &[Stmt], out: &mut BTreeSet<Place>) {
     for s in v {
         match s {

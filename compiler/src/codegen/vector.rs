@@ -195,8 +195,12 @@ impl<M: Module> Emitter<'_, '_, M> {
                 self.field_vars.insert(k, var);
             }
         }
+        let live = super::fields_live_on_entry(self.m, &[stmts], &[]);
         let fields: Vec<(u32, Variable)> = self.field_vars.iter().map(|(k, v)| (*k, *v)).collect();
         for (k, var) in fields {
+            if !live.contains(&k) {
+                continue;
+            }
             let col = self.field_cols[&k];
             let a = self.elem_addr(col, i);
             let fl = self.vflags();
