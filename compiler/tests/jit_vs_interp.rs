@@ -294,3 +294,36 @@ fn arrays_indexed_at_run_time_match() {
 fn concentration_writer_matches() {
     check("cad.mod", &test_mod("cad.mod"));
 }
+
+#[test]
+fn exponential_over_its_whole_range_matches() {
+    check("expspan.mod", &test_mod("expspan.mod"));
+}
+
+/// Generated code's exponential equals `mir::exp::exp` (itself the C library's exp under NEURON's
+/// clamps) bit for bit, in vector pairs and in the scalar tail, in every range.
+#[test]
+fn generated_exponential_is_bit_exact() {
+    use myelin_compiler::mir::exp::exp;
+    let (mir, jit) = jit_source("expspan.mod", &test_mod("expspan.mod")).expect("compiles");
+    let field = |name: &str| mir.meta.fields.iter().position(|f| f.name == name).expect(name);
+    let (x, ys) = (field("x"), ["y1", "y2", "y3", "y4", "y5"].map(field));
+    let args: [fn(f64) -> f64; 5] = [
+        |x| 1400.0 * x - 700.0,
+        |x| (x - 0.5) * 1e-15,
+        |x| 2000.0 * x - 1000.0,
+        |x| 60.0 * x - 30.0,
+        |x| 1200.0 * x - 600.0,
+    ];
+    let mut rng = Rng(0x243F6A8885A308D3);
+    let mut s = Storage::new(&mir, 4001, &mut rng);
+    let init = jit.kernels.init.expect("init kernel");
+    s.with_args(|a, _| unsafe { init(a) });
+    for i in 0..s.count {
+        let xi = s.fields[x][i];
+        for (y, f) in ys.iter().zip(args) {
+            let (got, want) = (s.fields[*y][i], exp(f(xi)));
+            assert_eq!(got.to_bits(), want.to_bits(), "exp({:e}): JIT {got:e}, expected {want:e}", f(xi));
+        }
+    }
+}

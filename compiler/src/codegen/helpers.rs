@@ -33,6 +33,9 @@ pub const NEWTON_SYMBOL: &str = "myelin_newton";
 /// the argument is done inline around the call).
 pub const LIBM_EXP_SYMBOL: &str = "myelin_libm_exp";
 
+/// Symbol of the exponential's table ([`crate::mir::exp::TABLE`]), which generated code reads.
+pub const EXP_TABLE_SYMBOL: &str = "myelin_exp_table";
+
 unsafe extern "C" {
     /// The C library's exp: what NEURON's compiled mechanisms call, and what `f64::exp` calls.
     #[link_name = "exp"]
@@ -125,5 +128,6 @@ pub fn symbol_table() -> Vec<(&'static str, *const u8)> {
     v.extend(bin.iter().map(|(f, p)| (symbol_of(*f), *p as *const u8)));
     v.push((NEWTON_SYMBOL, newton::myelin_newton as *const u8));
     v.push((LIBM_EXP_SYMBOL, c_exp as *const u8));
+    v.push((EXP_TABLE_SYMBOL, crate::mir::exp::TABLE.as_ptr() as *const u8));
     v
 }

@@ -24,7 +24,7 @@ use cranelift_codegen::ir::{
 };
 use cranelift_codegen::isa::CallConv;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
-use cranelift_module::{FuncId, Linkage, Module, ModuleError};
+use cranelift_module::{DataId, FuncId, Linkage, Module, ModuleError};
 use myelin_runtime::abi::{IonColumns, KernelArgs, Services};
 use std::collections::{BTreeSet, HashMap};
 use std::mem::offset_of;
@@ -205,6 +205,7 @@ struct Imports {
     math: HashMap<MathFn, FuncId>,
     newton: FuncId,
     libm_exp: FuncId,
+    exp_table: DataId,
 }
 
 impl Imports {
@@ -235,7 +236,8 @@ impl Imports {
         s.params.push(AbiParam::new(types::F64));
         s.returns.push(AbiParam::new(types::F64));
         let libm_exp = module.declare_function(helpers::LIBM_EXP_SYMBOL, Linkage::Import, &s)?;
-        Ok(Imports { math, newton, libm_exp })
+        let exp_table = module.declare_data(helpers::EXP_TABLE_SYMBOL, Linkage::Import, false, false)?;
+        Ok(Imports { math, newton, libm_exp, exp_table })
     }
 }
 
@@ -268,6 +270,8 @@ struct Emitter<'e, 'b, M: Module> {
     lanes: u8,
     /// Nodes of the two instances of a vector iteration.
     vnodes: Option<(Value, Value)>,
+    /// Address of the exponential's table (computed in the entry block).
+    exp_table: Value,
     opts: CodegenOptions,
 }
 
@@ -288,6 +292,8 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
         b.seal_block(entry);
         let args = b.block_params(entry)[0];
         let zero = b.ins().iconst(types::I64, 0);
+        let table_gv = module.declare_data_in_func(imports.exp_table, b.func);
+        let exp_table = b.ins().symbol_value(ptr, table_gv);
         Emitter {
             module,
             b,
@@ -312,6 +318,7 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             flag: None,
             lanes: 1,
             vnodes: None,
+            exp_table,
             opts,
         }
     }
@@ -1040,6 +1047,11 @@ impl<'e, 'b, M: Module> Emitter<'e, 'b, M> {
             MathFn::Trunc => return self.b.ins().trunc(args[0]),
             _ => {}
         }
+        self.call_math(f, args)
+    }
+
+    /// Calls the helper of a math function (per lane in vector mode).
+    fn call_math(&mut self, f: MathFn, args: &[Value]) -> Value {
         let fref = match self.math_refs.get(&f) {
             Some(r) => *r,
             None => {

@@ -304,56 +304,89 @@ impl<M: Module> Emitter<'_, '_, M> {
         }
     }
 
-    /// NEURON's clamped exponential, inline (scalar or vector): see `mir::exp`.
+    /// NEURON's clamped exponential, inline (scalar or vector), exactly as `mir::exp::unclamped`:
+    /// the common case (2⁻⁵⁴ ≤ |x| < 512) is computed in line with a table lookup per lane; when
+    /// any lane is outside it (NEURON's clamp, the library's special scalings, NaN), a cold block
+    /// calls the exponential helper for every lane.
     pub(super) fn inline_exp(&mut self, x: Value) -> Value {
-        use crate::mir::exp::{COEFFS, INV_LN2, LN2_HI, LN2_LO, SHIFTER};
-        let (fty, ity) =
-            if self.lanes == 2 { (types::F64X2, types::I64X2) } else { (types::F64, types::I64) };
-        let hi_lim = self.fconst(700.0);
-        let big = self.b.ins().fcmp(FloatCC::GreaterThan, x, hi_lim);
-        let xc = self.choose_mask(big, hi_lim, x);
-        let inv = self.fconst(INV_LN2);
-        let sh = self.fconst(SHIFTER);
-        let t = self.b.ins().fma(xc, inv, sh);
-        let kf = self.b.ins().fsub(t, sh);
-        let nk = self.b.ins().fneg(kf);
-        let l2h = self.fconst(LN2_HI);
-        let l2l = self.fconst(LN2_LO);
-        let hi = self.b.ins().fma(nk, l2h, xc);
-        let r = self.b.ins().fma(nk, l2l, hi);
-        // Estrin's scheme, exactly as `mir::exp::poly`.
-        let c: Vec<Value> = COEFFS.iter().map(|k| self.fconst(*k)).collect();
+        use crate::mir::exp::{
+            C2, C3, C4, C5, FAST_MAX, FAST_MIN, INV_LN2_N, NEG_LN2_HI_N, NEG_LN2_LO_N, SHIFT, TABLE_BITS,
+        };
+        let vector = self.lanes == 2;
+        let (fty, ity) = if vector { (types::F64X2, types::I64X2) } else { (types::F64, types::I64) };
+        let bits_flags = if vector {
+            MemFlagsData::new().with_endianness(Endianness::Little)
+        } else {
+            MemFlagsData::new()
+        };
+        let inv = self.fconst(INV_LN2_N);
+        let sh = self.fconst(SHIFT);
+        let kd = self.b.ins().fma(x, inv, sh);
+        let ki = self.b.ins().bitcast(ity, bits_flags, kd);
+        let kd = self.b.ins().fsub(kd, sh);
+        let l2h = self.fconst(NEG_LN2_HI_N);
+        let l2l = self.fconst(NEG_LN2_LO_N);
+        let hi = self.b.ins().fma(kd, l2h, x);
+        let r = self.b.ins().fma(kd, l2l, hi);
+        // 2^(j/128) = H·(1 + tail), j = k mod 128, looked up per lane.
+        let (tail, hbits) = if vector {
+            let k0 = self.b.ins().extractlane(ki, 0u8);
+            let k1 = self.b.ins().extractlane(ki, 1u8);
+            let (t0, h0) = self.exp_table_entry(k0);
+            let (t1, h1) = self.exp_table_entry(k1);
+            let t = self.b.ins().scalar_to_vector(types::F64X2, t0);
+            let t = self.b.ins().insertlane(t, t1, 1u8);
+            let h = self.b.ins().scalar_to_vector(types::I64X2, h0);
+            let h = self.b.ins().insertlane(h, h1, 1u8);
+            (t, h)
+        } else {
+            self.exp_table_entry(ki)
+        };
+        let top = self.b.ins().ishl_imm_u(ki, i64::from(52 - TABLE_BITS));
+        let sbits = self.b.ins().iadd(hbits, top);
+        let scale = self.b.ins().bitcast(fty, bits_flags, sbits);
+        // tail + exp(r) − 1, as `mir::exp::poly`.
+        let (c2, c3, c4, c5) = (self.fconst(C2), self.fconst(C3), self.fconst(C4), self.fconst(C5));
         let r2 = self.b.ins().fmul(r, r);
+        let t1 = self.b.ins().fadd(tail, r);
+        let p23 = self.b.ins().fma(r, c3, c2);
+        let t2 = self.b.ins().fma(r2, p23, t1);
         let r4 = self.b.ins().fmul(r2, r2);
-        let r8 = self.b.ins().fmul(r4, r4);
-        let a: Vec<Value> = (0..6).map(|j| self.b.ins().fma(c[2 * j + 3], r, c[2 * j + 2])).collect();
-        let b0 = self.b.ins().fma(a[1], r2, a[0]);
-        let b1 = self.b.ins().fma(a[3], r2, a[2]);
-        let b2 = self.b.ins().fma(a[5], r2, a[4]);
-        let d0 = self.b.ins().fma(b1, r4, b0);
-        let tail = self.b.ins().fma(b2, r8, d0);
-        let q = self.b.ins().fma(r2, tail, r);
-        let p = self.b.ins().fadd(q, c[0]);
-        let le = MemFlagsData::new().with_endianness(Endianness::Little);
-        let tb = if self.lanes == 2 {
-            self.b.ins().bitcast(ity, le, t)
-        } else {
-            self.b.ins().bitcast(ity, MemFlagsData::new(), t)
-        };
-        let sub = self.b.ins().iconst(types::I64, (SHIFTER.to_bits() as i64).wrapping_sub(1023));
-        let sub = if self.lanes == 2 { self.b.ins().splat(types::I64X2, sub) } else { sub };
-        let e = self.b.ins().isub(tb, sub);
-        let e = self.b.ins().ishl_imm_u(e, 52);
-        let scale = if self.lanes == 2 {
-            self.b.ins().bitcast(fty, le, e)
-        } else {
-            self.b.ins().bitcast(fty, MemFlagsData::new(), e)
-        };
-        let res = self.b.ins().fmul(p, scale);
-        let lo_lim = self.fconst(-700.0);
-        let small = self.b.ins().fcmp(FloatCC::LessThan, x, lo_lim);
-        let zero = self.fconst(0.0);
-        self.choose_mask(small, zero, res)
+        let p45 = self.b.ins().fma(r, c5, c4);
+        let tmp = self.b.ins().fma(r4, p45, t2);
+        let fast = self.b.ins().fma(scale, tmp, scale);
+        // Lanes outside the common range go through the helper.
+        let ax = self.b.ins().fabs(x);
+        let (lo, hi) = (self.fconst(FAST_MIN), self.fconst(FAST_MAX));
+        let below = self.b.ins().fcmp(FloatCC::LessThan, ax, hi);
+        let above = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, ax, lo);
+        let ok = self.b.ins().band(below, above);
+        let all_ok = if vector { self.b.ins().vall_true(ok) } else { ok };
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        self.b.append_block_param(join, fty);
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(all_ok, join, &[fast.into()], slow, &[]);
+        self.b.switch_to_block(slow);
+        self.b.seal_block(slow);
+        let exact = self.call_math(crate::mir::MathFn::Exp, &[x]);
+        self.b.ins().jump(join, &[exact.into()]);
+        self.b.switch_to_block(join);
+        self.b.seal_block(join);
+        self.b.block_params(join)[0]
+    }
+
+    /// The table entry of a reduced exponent `k` (its low bits select 2^(j/128)): (T, bits of H
+    /// minus j·2^45).
+    fn exp_table_entry(&mut self, k: Value) -> (Value, Value) {
+        let table = self.exp_table;
+        let j = self.b.ins().band_imm_u(k, 127);
+        let off = self.b.ins().ishl_imm_u(j, 4);
+        let addr = self.b.ins().iadd(table, off);
+        let fl = MemFlagsData::trusted().with_readonly().with_can_move();
+        let t = self.b.ins().load(types::F64, fl, addr, 0);
+        let h = self.b.ins().load(types::I64, fl, addr, 8);
+        (t, h)
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod dump;
 pub mod exp;
+mod exp_table;
 pub mod lower;
 mod validate;
 pub mod verbatim;
