@@ -130,6 +130,8 @@ pub(crate) struct Parallel {
 /// Phases per trial period, and phases of each of the two trials at its start.
 const PERIOD: u32 = 4096;
 const TRIAL: u32 = 128;
+/// A threaded phase this many times longer than the mean one-thread phase is a stall.
+const STALL: f64 = 8.0;
 
 impl Parallel {
     /// Whether this phase should use the worker. Each period starts with two short trials, one
@@ -156,8 +158,16 @@ impl Parallel {
         self.threads_win
     }
 
-    /// Records the wall time of a phase of one of the trials.
+    /// Records the wall time of a phase. Trial phases are accumulated; a threaded phase that
+    /// takes many times a one-thread phase means the worker was preempted (another process wants
+    /// the processor), and the worker rests until the next period.
     fn record(&mut self, threaded: bool, secs: f64) {
+        let (single_secs, single_n) = self.single;
+        if threaded && single_n > 0 && secs > STALL * single_secs / single_n as f64 {
+            self.threads_win = false;
+            self.phase = self.phase.max(2 * TRIAL);
+            return;
+        }
         if self.phase >= 2 * TRIAL {
             return;
         }
