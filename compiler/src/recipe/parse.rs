@@ -239,30 +239,19 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // where the text is incomplete), not at the first token of the next line.
     let prev_end = last_token_end(&slice[..pos]);
     if !only_end && pos > 0 && slice[prev_end..pos].contains('\n') {
-        let prev_start = slice[..prev_end]
-            .rfind(|c: char| c.is_whitespace())
-            .map(|i| i + 1)
-            .unwrap_or(0);
+        let prev_start = slice[..prev_end].rfind(|c: char| c.is_whitespace()).map(|i| i + 1).unwrap_or(0);
         let prev = &slice[prev_start..prev_end];
-        let what = if expected.is_empty() {
-            "a value".to_string()
-        } else if expected.len() == 1 {
-            expected[0].to_string()
-        } else {
-            format!("{} or {}", expected[..expected.len() - 1].join(", "), expected[expected.len() - 1])
-        };
-        let mut d = Diagnostic::error(
-            codes::SYNTAX,
-            format!("syntax error: the line ends after `{prev}`, expected {what}"),
-        )
-        .with_primary(Span::new(file, base + prev_start, base + prev_end), format!("expected {what} after this"))
-        .with_secondary(span, format!("found {found}"));
-        if prev == "+-" || prev == "±" {
-            d = d.with_hint("a target is `MEAN +- STD` on one line, e.g. `-65 mV +- 2 mV`");
-        } else if prev == "=" {
-            d = d.with_hint("write the value after `=` on the same line");
+        // Only a line that ends in the middle of something (an operator, `=`, `+-`, a keyword
+        // that takes an operand): otherwise the next line is where the mistake is.
+        let incomplete = ["+-", "±", "=", ",", "+", "-", "*", "/", "^", "|", "&", "at", "on", "in", "for"]
+            .iter()
+            .any(|t| {
+                prev == *t || (t.len() == 1 && !t.chars().all(char::is_alphanumeric) && prev.ends_with(t))
+            })
+            || ["to", "by", "from"].contains(&prev);
+        if incomplete {
+            return missing_at_line_end(file, base, prev_start, prev_end, prev, span, &found, &expected);
         }
-        return d;
     }
     let msg = if only_end {
         format!("unexpected {found} after the end of the item")
@@ -281,6 +270,39 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     let before = &slice[..pos];
     if let Some(h) = syntax_hint(before, rest, only_end) {
         d = d.with_hint(h);
+    }
+    d
+}
+
+/// E1001 for a line that ends where something is still expected: at the end of that line.
+#[allow(clippy::too_many_arguments)]
+fn missing_at_line_end(
+    file: FileId,
+    base: usize,
+    prev_start: usize,
+    prev_end: usize,
+    prev: &str,
+    found_span: Span,
+    found: &str,
+    expected: &[&str],
+) -> Diagnostic {
+    let what = if expected.is_empty() {
+        "a value".to_string()
+    } else if expected.len() == 1 {
+        expected[0].to_string()
+    } else {
+        format!("{} or {}", expected[..expected.len() - 1].join(", "), expected[expected.len() - 1])
+    };
+    let mut d = Diagnostic::error(
+        codes::SYNTAX,
+        format!("syntax error: the line ends after `{prev}`, expected {what}"),
+    )
+    .with_primary(Span::new(file, base + prev_start, base + prev_end), format!("expected {what} after this"))
+    .with_secondary(found_span, format!("found {found}"));
+    if prev == "+-" || prev == "±" {
+        d = d.with_hint("a target is `MEAN +- STD` on one line, e.g. `-65 mV +- 2 mV`");
+    } else if prev == "=" {
+        d = d.with_hint("write the value after `=` on the same line");
     }
     d
 }

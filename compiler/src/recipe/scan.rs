@@ -237,12 +237,12 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
     if let Some(&(_, brace)) = open.iter().find(|(o, _)| *o == b'{') {
         let d = Diagnostic::error(codes::UNCLOSED, "`{` is not closed at the end of the file");
         let d = match suspect.filter(|&(ob, _)| ob > start.unwrap_or(0)) {
-            Some((ob, close)) => d
-                .with_primary(Span::new(file, ob, ob + 1), "this block is not closed")
-                .with_secondary(
+            Some((ob, close)) => {
+                d.with_primary(Span::new(file, ob, ob + 1), "this block is not closed").with_secondary(
                     Span::new(file, close, close + 1),
                     "this `}`, by its indentation, closes an outer block",
-                ),
+                )
+            }
             None => d.with_primary(Span::new(file, brace, brace + 1), "this block"),
         };
         out.diagnostics.push(d.with_hint("add the missing `}`"));

@@ -160,8 +160,11 @@ impl Checker<'_> {
         };
         // A value with an error is reported and replaced by its default, so that the rest of the
         // cell (and its protocols) is still checked: one mistake, one message.
-        let (cm, ra, nseg) =
-            (cm.unwrap_or(Term::Const(1.0)), ra.unwrap_or(Term::Const(35.4)), nseg.unwrap_or(NsegRule::Given));
+        let (cm, ra, nseg) = (
+            cm.unwrap_or(Term::Const(1.0)),
+            ra.unwrap_or(Term::Const(35.4)),
+            nseg.unwrap_or(NsegRule::Given),
+        );
         let loaded = match get("morphology") {
             Some(e) => self.load_morphology(e),
             None => {
@@ -338,7 +341,11 @@ impl Checker<'_> {
                 });
             }
             if let Some(c) = d.conc_out {
-                first.push(PropertySet { sections: all, what: Property::ConcOut(ion.clone()), value: Term::Const(c) });
+                first.push(PropertySet {
+                    sections: all,
+                    what: Property::ConcOut(ion.clone()),
+                    value: Term::Const(c),
+                });
             }
         }
         for (name, value, region) in sets {
@@ -465,14 +472,17 @@ impl Checker<'_> {
             Some(_) => (
                 format!("`set {n}` has no effect where `{by}` writes the concentrations of `{ion}`"),
                 format!(
-                    "NEURON starts a concentration that a mechanism writes from the ion's initial value, one                      per ion: set it with `ion {ion} {{ conc_{} = … }}`, or with `set {n}` on a region that                      holds every section where it is written",
+                    "NEURON starts a concentration that a mechanism writes from the ion's initial \
+                     value, one per ion: set it with `ion {ion} {{ conc_{} = … }}`, or with `set {n}` \
+                     on a region that holds every section where it is written",
                     if conc_in == Some(true) { "in" } else { "out" }
                 ),
             ),
             None => (
                 format!("`set {n}` has no effect where `{by}` uses the concentrations of `{ion}`"),
                 format!(
-                    "NEURON computes `{n}` from the concentrations (Nernst) where a mechanism reads or writes                      them, or writes `{n}`: set the concentrations instead"
+                    "NEURON computes `{n}` from the concentrations (Nernst) where a mechanism reads \
+                     or writes them, or writes `{n}`: set the concentrations instead"
                 ),
             ),
         };

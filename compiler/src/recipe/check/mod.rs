@@ -150,7 +150,7 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
         c.values_needed(&model, s, &[]);
     }
     // Unused parameters are not reported next to errors: the item that used one may be broken.
-    let errors = c.diags.iter().any(Diagnostic::is_error);
+    let errors = c.diags.iter().any(Diagnostic::is_error) || !c.broken.is_empty();
     for (i, p) in c.params.iter().enumerate() {
         if !c.used_params.contains(&i) && !errors {
             c.diags.push(

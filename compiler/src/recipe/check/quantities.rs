@@ -101,7 +101,10 @@ impl Checker<'_> {
                 if let Some(c) = crate::recipe::suggest::closest(n, cands.iter().map(String::as_str)) {
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"))
-                            .with_primary(e.span, format!("not a name in scope (as a unit: {})", describe(&t)))
+                            .with_primary(
+                                e.span,
+                                format!("not a name in scope (as a unit: {})", describe(&t)),
+                            )
                             .with_hint(format!("did you mean `{c}`?")),
                     );
                     return None;
