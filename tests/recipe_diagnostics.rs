@@ -140,6 +140,92 @@ case!(unknown_global, with_cell("global hh { usetabel = 0 }\n"));
 case!(computed_global_is_not_settable, with_cell("global hh { minf = 0 }\n"));
 case!(two_settings_items, "settings { dt = 0.025 ms }\nsettings { celsius = 34 degC }\n");
 
+// Regression cases of the blind test of docs/recipe.md (its report's items 1–3, 6–9, 12, 13).
+case!(
+    cell_errors_do_not_hide_protocol_errors,
+    "morphology ball = cylinder(length = 20 um, diam = 20 um)\ncell c {\n    morphology = ball\n    Ra = 100 ohm\n    cm = 1 uF\n    insert pas { g = 1e-4 S/cm2, e = -65 }\n}\nsettings { celsius = 34 mV, dt = 0.025 }\nprotocol p {\n    duration = 10 ms\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = 0.5 mV }\n    record v = v at soma\n}\nsimulate p\n"
+);
+case!(
+    unknown_morphology_does_not_hide_protocol_errors,
+    "morphology ball = cylinder(length = 20 um, diam = 20 um)\nparam amp = 0.1 nA\ncell c {\n    morphology = bal\n    insert hh on somatc\n}\nprotocol p {\n    duration = 100 ms\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = ampp }\n    stimulus stepp at soma { delay = 1 ms, duration = 5 ms, amplitude = amp }\n    record v = v at soma\n    record m = hh.mm at soma\n    feature v Spikecont = 1 +- 1\n    feature vv Spikecount = 1 +- 1\n}\nsimulate pp\nevaluate p\n"
+);
+case!(
+    nseg_error_does_not_hide_stimulus_errors,
+    "morphology bs = ball_and_stick()\ncell c { morphology = bs, nseg = 0, insert hh }\nsettings { dt = 0 ms }\nprotocol p {\n    duration = -10 ms\n    stimulus sequence at soma { times = [1 ms, 2 ms], amplitudes = [0.1 nA] }\n    stimulus noise at soma { delay = 1 ms, duration = 5 ms, mean = 0 nA }\n    record v = v at soma\n}\nprotocol q { duration = 10 ms, record v = v at soma }\nsimulate p, q\n"
+);
+case!(
+    protocol_without_its_cell_is_still_checked,
+    "morphology ball = cylinder(length = 20 um, diam = 20 um)\ncell a { morphology = ball, insert hh }\ncell b { morphology = ball, insert pas }\nprotocol p { duration = 10 ms, record v = v at soma, record x = hh.mm at soma }\nsimulate p\n"
+);
+case!(
+    unreadable_morphology_file,
+    "morphology m = \"does_not_exist.swc\"\ncell c { morphology = m, insert hh }\nprotocol p {\n    duration = 10 ms\n    record v = v at soma(2)\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = 1 mV }\n}\nsimulate p\n"
+);
+case!(
+    protocol_with_errors_is_not_an_unknown_protocol,
+    with_cell(
+        "protocol p {\n    duration = 10 ms nA\n}\nprotocol q { duration = 10 ms }\nsimulate p\nsimulate q\n"
+    )
+);
+case!(
+    stray_text_between_items,
+    "morphology ball = cylinder(length = 20 um, diam = 20 um)\ncell c { morphology = ball, insert hh }\n\nthis is garbage\n\nprotocol p { duration = 10 ms, record v = v at soma }\nsimulate p\n"
+);
+case!(
+    misspelt_parameter_read_as_a_unit,
+    with_cell("param amp = 0.1 nA\nprotocol p {\n    duration = 10 ms\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = ampp }\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = amp }\n}\n")
+);
+case!(
+    parameter_with_errors_is_not_read_as_a_unit,
+    "param g = 0.2 S/cm2 in [0.1 S/cm2, 0.15 S/cm2]\nmorphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    insert hh { gnabar = g }\n}\n"
+);
+case!(
+    mechanism_not_inserted_is_not_recordable,
+    with_cell("protocol p {\n    duration = 10 ms\n    record ih = Ih.gIhbar at dend(0.9)\n}\n")
+);
+case!(
+    sweeps_do_not_nest,
+    with_cell("param amp = 0.1 nA\nparam g = 0.1 S/cm2\nprotocol p {\n    duration = 10 ms\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = amp }\n}\nsweep amp in [0.1 nA, 0.2 nA] {\n    sweep g in [0.1 S/cm2] { simulate p }\n}\nsimulate p\n")
+);
+case!(
+    region_defined_twice,
+    "morphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    region r = somatic\n    region r = all\n    region basal = all\n}\n"
+);
+case!(
+    missing_spread_at_the_end_of_a_line,
+    with_cell("protocol p {\n    duration = 10 ms\n    record v = v at soma\n    feature v voltage_base = -65 mV +- \n}\n")
+);
+case!(
+    unclosed_inner_block,
+    "morphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    insert hh { gnabar = 0.12 S/cm2\n}\nprotocol p { duration = 10 ms }\n"
+);
+case!(
+    free_parameter_a_statement_needs,
+    "param gk in [0 S/cm2, 0.1 S/cm2]\nparam gna in [0 S/cm2, 0.2 S/cm2]\nparam amp in [0 nA, 1 nA]\nmorphology ball = cylinder(length = 20 um, diam = 20 um)\ncell c { morphology = ball, insert hh { gkbar = gk, gnabar = gna } }\nprotocol p {\n    duration = 10 ms\n    stimulus step at soma { delay = 1 ms, duration = 5 ms, amplitude = amp }\n    record v = v at soma\n    feature v Spikecount = 1 +- 1\n}\nsimulate p\nevaluate p\nsweep amp in [0.1 nA] { simulate p }\n"
+);
+case!(
+    ion_values_neuron_overrides,
+    "morphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    insert pas\n    insert CaDynamics_E2\n    insert Ca_HVA { gCa_HVAbar = 1e-4 S/cm2 }\n    set cai = 2e-4 mM on soma\n    set eca = 120 mV on somatic\n}\nprotocol p { duration = 1 ms, record cai = cai at soma }\nsimulate p\n"
+);
+
+#[test]
+fn diagnostics_are_plain_text_when_stderr_is_not_a_terminal() {
+    // stderr is captured (a pipe): no escape sequences even with a colour terminal type and
+    // without NO_COLOR.
+    let dir = scratch("diag-plain");
+    std::fs::write(dir.join("case.recipe"), "param a = 1 mV + 1 ms\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_myelin"))
+        .args(["check", "case.recipe"])
+        .current_dir(&dir)
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!stderr(&o).contains('\u{1b}'), "{}", stderr(&o));
+    assert!(stderr(&o).contains("error[E1011]"));
+}
+
 #[test]
 fn there_are_at_least_thirty_snapshots() {
     let dir = repo().join("tests/snapshots");

@@ -208,10 +208,19 @@ impl SourceMap {
         String::from_utf8_lossy(&out.into_inner()).into_owned()
     }
 
-    /// Writes diagnostics to stderr, coloured when it is a terminal.
+    /// Writes diagnostics to stderr, coloured only when it is a terminal and `NO_COLOR` is not
+    /// set (<https://no-color.org>): a pipe or a file gets plain text.
     pub fn emit_stderr(&self, diags: &[Diagnostic]) {
+        use std::io::IsTerminal;
+        // termcolor's `Auto` looks at TERM and NO_COLOR only, not at where stderr goes.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let choice = if std::io::stderr().is_terminal() && !no_color {
+            term::termcolor::ColorChoice::Auto
+        } else {
+            term::termcolor::ColorChoice::Never
+        };
         // Buffered: the renderer writes character by character (one system call each).
-        let mut stream = term::termcolor::BufferedStandardStream::stderr(term::termcolor::ColorChoice::Auto);
+        let mut stream = term::termcolor::BufferedStandardStream::stderr(choice);
         self.emit(&mut stream, diags);
         let _ = std::io::Write::flush(&mut stream);
     }

@@ -11,9 +11,11 @@
 //! * `DIR/<protocol>/<recording>.csv` (`t_ms,<column>`) and `.svg` for every protocol a
 //!   `simulate` or `evaluate` runs;
 //! * `DIR/evaluation.json` (then `evaluation_2.json`, …): features, scores and searched currents
-//!   of each `evaluate`;
-//! * `DIR/sweep_<param>.csv` and `.svg`: one row per value of a sweep (the feature means of the
-//!   `evaluate` statements inside it), with each iteration's files in `DIR/sweep_<param>/<i>/`.
+//!   of each `evaluate` statement, numbered by statement among the statements of the same block
+//!   (the top level, or a sweep's body);
+//! * `DIR/sweep_<param>.csv` and `.svg`: one row per value of a sweep with `evaluate` statements
+//!   (the feature means of all of them, then their summed `total_score`), with each iteration's
+//!   files in `DIR/sweep_<param>/<i>/`.
 
 pub mod env;
 mod evaluate;
@@ -65,8 +67,15 @@ pub struct Runner<'a> {
     out: PathBuf,
     progress: Progress,
     currents: HashMap<Vec<u64>, Result<Currents, String>>,
-    evaluations: usize,
     summary: Summary,
+}
+
+/// One row of a sweep table: the feature means of the iteration's evaluations, in order, and
+/// the sum of their total scores (None when the sweep evaluates nothing).
+#[derive(Default)]
+struct SweepRow {
+    columns: Vec<(String, f64)>,
+    total: Option<f64>,
 }
 
 impl<'a> Runner<'a> {
@@ -87,7 +96,6 @@ impl<'a> Runner<'a> {
             out: out.to_path_buf(),
             progress: Progress::new(quiet),
             currents: HashMap::new(),
-            evaluations: 0,
             summary: Summary::default(),
         }
     }
@@ -98,9 +106,7 @@ impl<'a> Runner<'a> {
         std::fs::create_dir_all(&self.out)
             .map_err(|e| format!("cannot create `{}`: {e}", self.out.display()))?;
         let out = self.out.clone();
-        for s in &self.model.statements {
-            self.statement(s, &params, &out, None, false)?;
-        }
+        self.block(&self.model.statements, &params, &out, None)?;
         self.progress.finish();
         Ok(self.summary)
     }
@@ -230,16 +236,36 @@ impl<'a> Runner<'a> {
         r
     }
 
+    /// Runs a block of statements (the top level, or a sweep's body once, `row` collecting its
+    /// evaluations) writing into `dir`. The n-th `evaluate` statement of the block writes
+    /// `evaluation.json` (n = 1) or `evaluation_<n>.json`.
+    fn block(
+        &mut self,
+        statements: &[Statement],
+        params: &[f64],
+        dir: &Path,
+        mut row: Option<&mut SweepRow>,
+    ) -> Result<(), String> {
+        let mut n = 0;
+        for s in statements {
+            n += usize::from(matches!(s, Statement::Evaluate { .. }));
+            self.statement(s, params, dir, row.as_deref_mut(), n)?;
+        }
+        Ok(())
+    }
+
     /// Runs one statement with the given parameter values, writing into `dir`; inside a sweep
-    /// (`nested`), evaluations add their feature means to `row`.
+    /// (`row`), evaluations add their feature means and total to the row. `ordinal` numbers the
+    /// evaluation file of an `evaluate`.
     fn statement(
         &mut self,
         s: &Statement,
         params: &[f64],
         dir: &Path,
-        row: Option<&mut Vec<(String, f64)>>,
-        nested: bool,
+        row: Option<&mut SweepRow>,
+        ordinal: usize,
     ) -> Result<(), String> {
+        let nested = row.is_some();
         match s {
             Statement::Simulate { protocols, .. } => {
                 for &pi in protocols {
@@ -266,18 +292,24 @@ impl<'a> Runner<'a> {
             Statement::Evaluate { protocols, .. } => {
                 let start = Instant::now();
                 let report = evaluate::evaluate(self, protocols, params, dir)?;
-                self.evaluations += 1;
-                let file = if self.evaluations == 1 && dir == self.out {
+                let file = if ordinal <= 1 {
                     dir.join("evaluation.json")
-                } else if dir == self.out {
-                    dir.join(format!("evaluation_{}.json", self.evaluations))
                 } else {
-                    dir.join("evaluation.json")
+                    dir.join(format!("evaluation_{ordinal}.json"))
                 };
                 self.summary.files += output::write_json(&file, &report.json)? + report.files;
                 if let Some(row) = row {
-                    row.extend(report.means);
-                    row.push(("total_score".into(), report.total));
+                    for (name, mean) in report.means {
+                        // The same objective evaluated twice in a sweep gets its statement's
+                        // number as a prefix, so that no column is lost.
+                        let name = if row.columns.iter().any(|(c, _)| *c == name) {
+                            format!("evaluation_{ordinal}.{name}")
+                        } else {
+                            name
+                        };
+                        row.columns.push((name, mean));
+                    }
+                    row.total = Some(row.total.unwrap_or(0.0) + report.total);
                 }
                 if nested {
                     return Ok(());
@@ -307,11 +339,23 @@ impl<'a> Runner<'a> {
                     let mut ps = params.to_vec();
                     ps[*param] = *v;
                     let idir = sdir.join(k.to_string());
-                    let mut row = Vec::new();
-                    for b in body {
-                        self.statement(b, &ps, &idir, Some(&mut row), true)?;
+                    let mut row = SweepRow::default();
+                    self.block(body, &ps, &idir, Some(&mut row))?;
+                    let mut columns = row.columns;
+                    if let Some(t) = row.total {
+                        columns.push(("total_score".into(), t));
                     }
-                    rows.push((*v, row));
+                    rows.push((*v, columns));
+                }
+                if rows.iter().all(|(_, r)| r.is_empty()) {
+                    // Nothing evaluated: no table, only the iterations' traces.
+                    self.summary.lines.push(format!(
+                        "sweep {pname}: {} value(s) in {:.2} s -> {}",
+                        values.len(),
+                        start.elapsed().as_secs_f64(),
+                        sdir.display()
+                    ));
+                    return Ok(());
                 }
                 let column = if unit.is_empty() {
                     pname.clone()

@@ -226,6 +226,13 @@ pub fn globals(model: &Model, v: &RunValues<'_>) -> Result<BTreeMap<String, BTre
     Ok(out)
 }
 
+/// The seed of the `k`-th noise stimulus (from 0, in the protocol's order) that has no `seed`
+/// of its own: `settings.seed + k`, so that `settings.seed` drives every such stream and two
+/// unseeded stimuli of one protocol are independent.
+pub fn noise_seed(settings_seed: u64, k: u64) -> u64 {
+    settings_seed.wrapping_add(k)
+}
+
 /// The simulation of protocol `pi` with the given values.
 pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<SimulationSpec, String> {
     let p = &model.protocols[pi];
@@ -248,6 +255,7 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
         ion_defaults,
         run: run_spec(model, tstop, dt, v)?,
     };
+    let mut unseeded = 0u64;
     for (k, s) in p.stimuli.iter().enumerate() {
         let location = cell_location(cell, s.at);
         let e = |t: &Term, what: &str| v.eval(t, what);
@@ -314,7 +322,10 @@ pub fn protocol_spec(model: &Model, pi: usize, v: &RunValues<'_>) -> Result<Simu
                     duration: e(duration, "`duration`")?,
                     mean: e(mean, "`mean`")?,
                     std: e(std, "`std`")?,
-                    seed: *seed,
+                    seed: seed.unwrap_or_else(|| {
+                        unseeded += 1;
+                        noise_seed(model.settings.seed, unseeded - 1)
+                    }),
                 })
             }
             StimulusKind::Synapse { mechanism, params, times, weight, delay } => {

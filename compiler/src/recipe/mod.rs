@@ -113,4 +113,6 @@ pub mod codes {
     pub const UNUSED_PARAM: &str = "W1003";
     /// A mechanism parameter whose units Myelin cannot read (the value is used as written).
     pub const UNCHECKED_UNIT: &str = "W1004";
+    /// An ion value that NEURON's initialisation rules override where it is set.
+    pub const NO_EFFECT: &str = "W1005";
 }

@@ -229,8 +229,9 @@ pub enum StimulusKind {
         mean: Term,
         /// Standard deviation (nA).
         std: Term,
-        /// Seed.
-        seed: u64,
+        /// The stimulus's own seed; without one, the stream is derived from `settings.seed`
+        /// (see [`crate::recipe::lower::noise_seed`]).
+        seed: Option<u64>,
     },
     /// A synapse (point process) activated at given spike times.
     Synapse {

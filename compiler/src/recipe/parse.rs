@@ -214,7 +214,8 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
             Some(s) if !first_word.is_empty() => d.with_hint(format!("did you mean `{s}`?")),
             _ => d.with_hint(
                 "items start with mechanisms, morphology, cell, param, distribution, protocol, search, \
-                 settings, simulate, evaluate or sweep, at the start of a line",
+                 settings, global, simulate, evaluate or sweep, at the start of a line; comments start \
+                 with `#`",
             ),
         };
         return d;
@@ -224,8 +225,34 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
             .with_primary(Span::new(file, base + pos, base + pos + 1), "this string")
             .with_hint("add the closing `\"` (strings cannot span lines)");
     }
+    if first_word == "sweep" && pos > 0 && &rest[..tok] == "sweep" {
+        return Diagnostic::error(codes::STATEMENT, "sweeps do not nest")
+            .with_primary(span, "a sweep inside a sweep")
+            .with_hint(
+                "a sweep's block holds `simulate` and `evaluate` statements only; to vary two \
+                 parameters, write one sweep per value of the other parameter",
+            );
+    }
     let only_end =
         matches!(&e.variant, ErrorVariant::ParsingError { positives, .. } if positives == &[Rule::EOI]);
+    // Something missing at the end of a line: point at the end of what was written (the line
+    // where the text is incomplete), not at the first token of the next line.
+    let prev_end = last_token_end(&slice[..pos]);
+    if !only_end && pos > 0 && slice[prev_end..pos].contains('\n') {
+        let prev_start = slice[..prev_end].rfind(|c: char| c.is_whitespace()).map(|i| i + 1).unwrap_or(0);
+        let prev = &slice[prev_start..prev_end];
+        // Only a line that ends in the middle of something (an operator, `=`, `+-`, a keyword
+        // that takes an operand): otherwise the next line is where the mistake is.
+        let incomplete = ["+-", "±", "=", ",", "+", "-", "*", "/", "^", "|", "&", "at", "on", "in", "for"]
+            .iter()
+            .any(|t| {
+                prev == *t || (t.len() == 1 && !t.chars().all(char::is_alphanumeric) && prev.ends_with(t))
+            })
+            || ["to", "by", "from"].contains(&prev);
+        if incomplete {
+            return missing_at_line_end(file, base, prev_start, prev_end, prev, span, &found, &expected);
+        }
+    }
     let msg = if only_end {
         format!("unexpected {found} after the end of the item")
     } else {
@@ -245,6 +272,54 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
         d = d.with_hint(h);
     }
     d
+}
+
+/// E1001 for a line that ends where something is still expected: at the end of that line.
+#[allow(clippy::too_many_arguments)]
+fn missing_at_line_end(
+    file: FileId,
+    base: usize,
+    prev_start: usize,
+    prev_end: usize,
+    prev: &str,
+    found_span: Span,
+    found: &str,
+    expected: &[&str],
+) -> Diagnostic {
+    let what = if expected.is_empty() {
+        "a value".to_string()
+    } else if expected.len() == 1 {
+        expected[0].to_string()
+    } else {
+        format!("{} or {}", expected[..expected.len() - 1].join(", "), expected[expected.len() - 1])
+    };
+    let mut d = Diagnostic::error(
+        codes::SYNTAX,
+        format!("syntax error: the line ends after `{prev}`, expected {what}"),
+    )
+    .with_primary(Span::new(file, base + prev_start, base + prev_end), format!("expected {what} after this"))
+    .with_secondary(found_span, format!("found {found}"));
+    if prev == "+-" || prev == "±" {
+        d = d.with_hint("a target is `MEAN +- STD` on one line, e.g. `-65 mV +- 2 mV`");
+    } else if prev == "=" {
+        d = d.with_hint("write the value after `=` on the same line");
+    }
+    d
+}
+
+/// End of the last token of `s` (comments and whitespace skipped).
+fn last_token_end(s: &str) -> usize {
+    let mut end = s.len();
+    loop {
+        let t = s[..end].trim_end();
+        end = t.len();
+        // A comment at the end of the last line: drop it and look again.
+        let line_start = t.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        match t[line_start..].find('#') {
+            Some(h) if !t[line_start..line_start + h].contains('"') => end = line_start + h,
+            _ => return end,
+        }
+    }
 }
 
 fn syntax_hint(before: &str, rest: &str, only_end: bool) -> Option<String> {

@@ -64,6 +64,15 @@ fn word_at(s: &[u8], p: usize) -> &str {
     std::str::from_utf8(&s[p..q]).unwrap_or("")
 }
 
+/// Indentation (spaces and tabs) of the line that holds offset `p`.
+fn line_indent(s: &[u8], p: usize) -> usize {
+    let mut q = p;
+    while q > 0 && s[q - 1] != b'\n' {
+        q -= 1;
+    }
+    s[q..].iter().take_while(|&&c| c == b' ' || c == b'\t').count()
+}
+
 fn at_line_start(s: &[u8], p: usize) -> bool {
     let mut q = p;
     while q > 0 {
@@ -93,8 +102,23 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
             out.items.push(RawItem { start: st, end: e, complete });
         }
     };
+    // True right after the `}` that closes an item's outermost block: nothing else belongs to
+    // that item, so text that follows (other than the next item) is stray and is cut off as an
+    // item of its own (reported as E1002), not glued to the item before.
+    let mut closed_block = false;
+    // A `{` that was probably left open: closed by a `}` that lines up with an outer block's
+    // line instead of its own (offset of the `{`, offset of that `}`).
+    let mut suspect: Option<(usize, usize)> = None;
     while p < s.len() {
         let b = s[p];
+        if closed_block && !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'#') {
+            closed_block = false;
+            let w = word_at(s, p);
+            if !(TOP_KEYWORDS.contains(&w) && at_line_start(s, p)) {
+                close_item(&mut out, &mut start, p, true);
+                start = Some(p);
+            }
+        }
         match b {
             b' ' | b'\t' | b'\r' | b'\n' => p += 1,
             b'#' => {
@@ -128,7 +152,16 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                     _ => b'(',
                 };
                 if open.last().is_some_and(|(o, _)| *o == want) {
-                    open.pop();
+                    let (_, ob) = open.pop().expect("an open bracket");
+                    closed_block = b == b'}' && open.is_empty();
+                    let ind = line_indent(s, p);
+                    if b == b'}'
+                        && at_line_start(s, p)
+                        && ind < line_indent(s, ob)
+                        && open.iter().any(|&(o, off)| o == b'{' && line_indent(s, off) == ind)
+                    {
+                        suspect = Some((ob, p));
+                    }
                 } else if let Some(k) = open.iter().rposition(|(o, _)| *o == want) {
                     // Inner brackets left open: the grammar reports them; resynchronise here.
                     open.truncate(k);
@@ -157,22 +190,36 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
                 }
                 let is_entry = q < s.len() && s[q] == b'=' && s.get(q + 1) != Some(&b'=');
                 let keyword = TOP_KEYWORDS.contains(&w) && at_line_start(s, p) && !is_entry;
-                if keyword && (open.is_empty() || (w != "simulate" && w != "evaluate")) {
+                // `simulate`, `evaluate` (and a nested `sweep`, reported by the parser) inside a
+                // sweep's block belong to it.
+                let in_sweep = start.is_some_and(|st| word_at(s, st) == "sweep");
+                let inner = w == "simulate" || w == "evaluate" || (w == "sweep" && in_sweep);
+                if keyword && (open.is_empty() || !inner) {
                     if let Some(&(_, brace)) = open.iter().find(|(o, _)| *o == b'{') {
-                        out.diagnostics.push(
-                            Diagnostic::error(codes::UNCLOSED, "`{` is not closed")
-                                .with_primary(Span::new(file, brace, brace + 1), "this block")
+                        let mut d = Diagnostic::error(codes::UNCLOSED, "`{` is not closed");
+                        d = match suspect.filter(|&(ob, _)| ob > start.unwrap_or(0)) {
+                            Some((ob, close)) => d
+                                .with_primary(Span::new(file, ob, ob + 1), "this block is not closed")
                                 .with_secondary(
-                                    Span::new(file, p, p + w.len()),
-                                    format!("`{w}` starts the next item"),
-                                )
-                                .with_hint("add the missing `}` before the next item"),
+                                    Span::new(file, close, close + 1),
+                                    "this `}`, by its indentation, closes an outer block",
+                                ),
+                            None => d.with_primary(Span::new(file, brace, brace + 1), "this block"),
+                        };
+                        out.diagnostics.push(
+                            d.with_secondary(
+                                Span::new(file, p, p + w.len()),
+                                format!("`{w}` starts the next item"),
+                            )
+                            .with_hint("add the missing `}`"),
                         );
                         close_item(&mut out, &mut start, p, false);
                     } else {
                         close_item(&mut out, &mut start, p, true);
                     }
                     open.clear();
+                    suspect = None;
+                    closed_block = false;
                     start = Some(p);
                 } else if start.is_none() {
                     start = Some(p);
@@ -188,11 +235,17 @@ pub fn scan(file: FileId, text: &str) -> Scanned {
         }
     }
     if let Some(&(_, brace)) = open.iter().find(|(o, _)| *o == b'{') {
-        out.diagnostics.push(
-            Diagnostic::error(codes::UNCLOSED, "`{` is not closed at the end of the file")
-                .with_primary(Span::new(file, brace, brace + 1), "this block")
-                .with_hint("add the missing `}`"),
-        );
+        let d = Diagnostic::error(codes::UNCLOSED, "`{` is not closed at the end of the file");
+        let d = match suspect.filter(|&(ob, _)| ob > start.unwrap_or(0)) {
+            Some((ob, close)) => {
+                d.with_primary(Span::new(file, ob, ob + 1), "this block is not closed").with_secondary(
+                    Span::new(file, close, close + 1),
+                    "this `}`, by its indentation, closes an outer block",
+                )
+            }
+            None => d.with_primary(Span::new(file, brace, brace + 1), "this block"),
+        };
+        out.diagnostics.push(d.with_hint("add the missing `}`"));
         close_item(&mut out, &mut start, s.len(), false);
     } else {
         close_item(&mut out, &mut start, s.len(), true);
@@ -227,6 +280,18 @@ mod tests {
         let s = scan(FileId(0), "sweep a in [1] {\n  simulate p\n  evaluate p\n}\n");
         assert_eq!(s.items.len(), 1);
         assert!(s.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn stray_text_after_a_block_is_an_item_of_its_own() {
+        let t = "cell c {\n}\nthis is garbage\nprotocol p {\n}\n";
+        let items = cut(t);
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].0, "cell c {\n}");
+        assert_eq!(items[1].0, "this is garbage");
+        assert!(items[2].0.starts_with("protocol p"));
+        // Continuation lines of items without a block are kept.
+        assert_eq!(cut("param b = 2 *\n  3\n").len(), 1);
     }
 
     #[test]

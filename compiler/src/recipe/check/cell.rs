@@ -24,6 +24,10 @@ pub(crate) struct CellCx<'m> {
     region_cache: HashMap<String, Option<Vec<bool>>>,
     location_cache: HashMap<String, Option<Loc>>,
     stack: Vec<String>,
+    /// True for a stand-in cell whose morphology could not be loaded (already reported):
+    /// regions and locations are not evaluated and report nothing, so that the rest of the cell
+    /// and its protocols are still checked without false errors.
+    pub unknown: bool,
 }
 
 impl<'m> CellCx<'m> {
@@ -39,18 +43,48 @@ impl<'m> CellCx<'m> {
             region_cache: HashMap::new(),
             location_cache: HashMap::new(),
             stack: vec![],
+            unknown: false,
         }
     }
 
     /// A context for a checked cell: its named locations are already resolved.
     pub(crate) fn for_cell(cell: &'m model::Cell) -> Self {
         let mut cx = CellCx::new(&cell.morphology, vec![], vec![]);
+        cx.unknown = is_stand_in(cell);
         for (n, l) in &cell.locations {
             cx.location_cache.insert(n.clone(), Some(*l));
             cx.locations.push((n.clone(), Expr { kind: ExprKind::Name(n.clone()), span: Span::default() }));
         }
         cx
     }
+}
+
+/// True for a cell that stands in for one whose morphology could not be loaded or prepared (or a
+/// protocol's cell that could not be resolved): its errors are reported, the model is not built,
+/// and checks that need the morphology are skipped.
+pub(crate) fn is_stand_in(cell: &model::Cell) -> bool {
+    cell.morphology.sections.is_empty()
+}
+
+/// A cell without a morphology or mechanisms, to check a protocol whose cell is unknown.
+pub(crate) fn stand_in(name: &str) -> model::Cell {
+    model::Cell {
+        name: name.to_string(),
+        morphology: Morphology::default(),
+        morphology_source: String::new(),
+        cm: Term::Const(1.0),
+        ra: Term::Const(35.4),
+        v_init: None,
+        properties: vec![],
+        insertions: vec![],
+        ions: BTreeMap::new(),
+        locations: BTreeMap::new(),
+    }
+}
+
+/// Where a `set` applies: its region, or its name when it has none.
+fn value_span(region: &Option<Expr>, name: &crate::recipe::ast::Ident) -> Span {
+    region.as_ref().map(|r| r.span).unwrap_or(name.span)
 }
 
 /// `name[index]`, or `name` then `name[0]` without an index.
@@ -124,12 +158,28 @@ impl Checker<'_> {
             Some(v) => self.nseg(v),
             None => Some(NsegRule::Given),
         };
-        let Some(morph_expr) = get("morphology") else {
-            self.missing(name_span, "morphology", &format!("cell `{name}`"), "NAME (of a `morphology` item)");
-            return None;
+        // A value with an error is reported and replaced by its default, so that the rest of the
+        // cell (and its protocols) is still checked: one mistake, one message.
+        let (cm, ra, nseg) = (
+            cm.unwrap_or(Term::Const(1.0)),
+            ra.unwrap_or(Term::Const(35.4)),
+            nseg.unwrap_or(NsegRule::Given),
+        );
+        let loaded = match get("morphology") {
+            Some(e) => self.load_morphology(e),
+            None => {
+                self.missing(
+                    name_span,
+                    "morphology",
+                    &format!("cell `{name}`"),
+                    "NAME (of a `morphology` item)",
+                );
+                None
+            }
         };
-        let (cm, ra, nseg) = (cm?, ra?, nseg?);
-        let (mut morph, axon, source) = self.load_morphology(morph_expr)?;
+        let mut known = loaded.is_some();
+        let (mut morph, axon, source) =
+            loaded.unwrap_or_else(|| (Morphology::default(), AxonReplacement::None, String::new()));
         // Region and location definitions, by name.
         let mut regions: Vec<(String, Expr)> = Vec::new();
         let mut locations: Vec<(String, Expr)> = Vec::new();
@@ -139,17 +189,24 @@ impl Checker<'_> {
                 CellEntry::Location { name, value } => (&mut locations, name, value, "location"),
                 _ => continue,
             };
-            if list.iter().any(|(x, _)| *x == n.name)
-                || (what == "region" && geometry::SECTION_LISTS.contains(&n.name.as_str()))
-            {
+            let predefined = what == "region" && geometry::SECTION_LISTS.contains(&n.name.as_str());
+            if let Some((_, first)) = list.iter().find(|(x, _)| *x == n.name) {
                 self.diag(
                     Diagnostic::error(codes::DUPLICATE, format!("{what} `{}` is defined twice", n.name))
                         .with_primary(n.span, "again")
-                        .with_hint(if what == "region" {
-                            "section lists (all, somatic, …) are predefined"
-                        } else {
-                            "give it another name"
-                        }),
+                        .with_secondary(first.span, "first definition")
+                        .with_hint(format!("give the second {what} another name")),
+                );
+                continue;
+            }
+            if predefined {
+                self.diag(
+                    Diagnostic::error(codes::DUPLICATE, format!("region `{}` is predefined", n.name))
+                        .with_primary(n.span, "a section list")
+                        .with_hint(format!(
+                            "section lists ({}) are predefined: give the region another name",
+                            geometry::SECTION_LISTS.join(", ")
+                        )),
                 );
                 continue;
             }
@@ -161,7 +218,7 @@ impl Checker<'_> {
         let eval = |t: &Term| t.eval(&Inputs { params: &params, ..Default::default() });
         let (cm0, ra0) = (eval(&cm), eval(&ra));
         let mut per_sec = vec![(ra0, cm0); morph.sections.len()];
-        if matches!(nseg, NsegRule::DLambda { .. }) {
+        if known && matches!(nseg, NsegRule::DLambda { .. }) {
             let n_diags = self.diags.len();
             let mut cx = CellCx::new(&morph, regions.clone(), locations.clone());
             for e in body {
@@ -196,22 +253,25 @@ impl Checker<'_> {
                         .with_primary(get("nseg").map(|e| e.span).unwrap_or(span), "here")
                         .with_hint("give the parameters used in cm and Ra a value"),
                 );
-                return None;
+                known = false;
             }
         }
-        if let Err(msg) = geometry::prepare(&mut morph, nseg, |i| per_sec[i], axon) {
+        if !known {
+            morph = Morphology::default();
+        } else if let Err(msg) = geometry::prepare(&mut morph, nseg, |i| per_sec[i], axon) {
             self.diag(
                 Diagnostic::error(
                     codes::MORPHOLOGY,
                     format!("cannot prepare the morphology of cell `{name}`: {msg}"),
                 )
-                .with_primary(morph_expr.span, "this morphology")
+                .with_primary(get("morphology").map(|e| e.span).unwrap_or(name_span), "this morphology")
                 .with_hint("check the nseg rule and the axon replacement"),
             );
-            return None;
+            morph = Morphology::default();
         }
         let morph = morph;
         let mut cx = CellCx::new(&morph, regions, locations);
+        cx.unknown = morph.sections.is_empty();
         let mut cell = model::Cell {
             name: name.to_string(),
             morphology: morph.clone(),
@@ -264,6 +324,30 @@ impl Checker<'_> {
             }
             v
         };
+        // `ion X { conc_in = C }` is also the initial concentration of the sections where no
+        // mechanism writes it (NEURON gives the globals to a section when the ion is inserted;
+        // here they are given before `set`, which wins).
+        let mut first = Vec::new();
+        for (ion, d) in &cell.ions {
+            if !ions.contains(ion) {
+                continue;
+            }
+            let all: Vec<usize> = (0..morph.sections.len()).collect();
+            if let Some(c) = d.conc_in {
+                first.push(PropertySet {
+                    sections: all.clone(),
+                    what: Property::ConcIn(ion.clone()),
+                    value: Term::Const(c),
+                });
+            }
+            if let Some(c) = d.conc_out {
+                first.push(PropertySet {
+                    sections: all,
+                    what: Property::ConcOut(ion.clone()),
+                    value: Term::Const(c),
+                });
+            }
+        }
         for (name, value, region) in sets {
             let n = name.name.as_str();
             let ion_of = |prefix: Option<&str>, suffix: Option<&str>| -> Option<String> {
@@ -302,13 +386,118 @@ impl Checker<'_> {
                 continue;
             };
             let Some(mask) = self.region_or_all(region.as_ref(), &mut cx, name.span) else { continue };
-            let sections = (0..mask.len()).filter(|&i| mask[i]).collect();
+            let sections: Vec<usize> = (0..mask.len()).filter(|&i| mask[i]).collect();
+            if !cx.unknown {
+                self.ion_set_effect(&mut cell, &what, &value, &sections, name.span, value_span(region, name));
+            }
             cell.properties.push(PropertySet { sections, what, value });
         }
+        first.append(&mut cell.properties);
+        cell.properties = first;
         Some(cell)
     }
 
+    /// NEURON's initialisation overrides some ion values (`ion_style`): where a mechanism writes a
+    /// concentration, finitialize resets it to the ion's global initial value (`cai0_ca_ion`);
+    /// where a mechanism reads or writes a concentration or writes the reversal potential, the
+    /// reversal potential is computed (Nernst). A `set` of a concentration that covers every
+    /// section where it is written gives that initial value (as setting `cai0_ca_ion` in
+    /// NEURON); any other overridden value is reported (W1005), as it would have no effect.
+    fn ion_set_effect(
+        &mut self,
+        cell: &mut model::Cell,
+        what: &Property,
+        value: &Term,
+        sections: &[usize],
+        name_span: Span,
+        span: Span,
+    ) {
+        let (ion, conc_in) = match what {
+            Property::ConcIn(i) => (i, Some(true)),
+            Property::ConcOut(i) => (i, Some(false)),
+            Property::Erev(i) => (i, None),
+            _ => return,
+        };
+        // Sections where the value is overridden, and a mechanism that does it.
+        let mut overridden: Vec<usize> = Vec::new();
+        let mut by: Option<String> = None;
+        let mut writers: Vec<usize> = Vec::new();
+        for ins in &cell.insertions {
+            let Some(m) = self.env.mechanism(&ins.mechanism) else { continue };
+            let Some(u) = m.ions.iter().find(|u| u.ion == *ion) else { continue };
+            // Writing either concentration makes NEURON reset both at finitialize.
+            let hit = match conc_in {
+                Some(_) => u.writes_conc_in || u.writes_conc_out,
+                None => {
+                    u.writes_erev
+                        || u.writes_conc_in
+                        || u.writes_conc_out
+                        || u.reads_conc_in
+                        || u.reads_conc_out
+                }
+            };
+            if !hit {
+                continue;
+            }
+            writers.extend(&ins.sections);
+            for s in sections.iter().filter(|s| ins.sections.contains(s)) {
+                if !overridden.contains(s) {
+                    overridden.push(*s);
+                }
+                by.get_or_insert_with(|| ins.mechanism.clone());
+            }
+        }
+        let Some(by) = by else { return };
+        let n = match (conc_in, what) {
+            (Some(true), _) => format!("{ion}i"),
+            (Some(false), _) => format!("{ion}o"),
+            _ => format!("e{ion}"),
+        };
+        if let (Some(inner), Some(v)) = (conc_in, value.constant()) {
+            if writers.iter().all(|s| sections.contains(s)) {
+                // Every written section is covered: the value is the ion's initial one there.
+                let d = cell.ions.entry(ion.clone()).or_default();
+                if inner {
+                    d.conc_in = Some(v);
+                } else {
+                    d.conc_out = Some(v);
+                }
+                return;
+            }
+        }
+        let m = &cell.morphology;
+        let names: Vec<&str> = overridden.iter().take(3).map(|&s| m.sections[s].name.as_str()).collect();
+        let more = if overridden.len() > 3 { ", …" } else { "" };
+        let (msg, hint) = match conc_in {
+            Some(_) => (
+                format!("`set {n}` has no effect where `{by}` writes the concentrations of `{ion}`"),
+                format!(
+                    "NEURON starts a concentration that a mechanism writes from the ion's initial \
+                     value, one per ion: set it with `ion {ion} {{ conc_{} = … }}`, or with `set {n}` \
+                     on a region that holds every section where it is written",
+                    if conc_in == Some(true) { "in" } else { "out" }
+                ),
+            ),
+            None => (
+                format!("`set {n}` has no effect where `{by}` uses the concentrations of `{ion}`"),
+                format!(
+                    "NEURON computes `{n}` from the concentrations (Nernst) where a mechanism reads \
+                     or writes them, or writes `{n}`: set the concentrations instead"
+                ),
+            ),
+        };
+        self.diag(
+            Diagnostic::warning(codes::NO_EFFECT, msg)
+                .with_primary(span, format!("overridden on {}{more}", names.join(", ")))
+                .with_secondary(name_span, "set here")
+                .with_hint(hint),
+        );
+    }
+
     fn region_or_all(&mut self, region: Option<&Expr>, cx: &mut CellCx<'_>, at: Span) -> Option<Vec<bool>> {
+        if cx.unknown {
+            return Some(vec![]);
+        }
         let mask = match region {
             Some(r) => self.region(r, cx)?,
             None => vec![true; cx.morph.sections.len()],
@@ -497,6 +686,9 @@ impl Checker<'_> {
 
     /// Evaluates a region to a section mask.
     pub(crate) fn region(&mut self, e: &Expr, cx: &mut CellCx<'_>) -> Option<Vec<bool>> {
+        if cx.unknown {
+            return None;
+        }
         let n_secs = cx.morph.sections.len();
         match &e.kind {
             ExprKind::Name(n) => {
@@ -664,6 +856,9 @@ impl Checker<'_> {
 
     /// Evaluates a location.
     pub(crate) fn location(&mut self, e: &Expr, cx: &mut CellCx<'_>) -> Option<Loc> {
+        if cx.unknown {
+            return None;
+        }
         let m = cx.morph;
         let bad = |c: &mut Checker<'_>, msg: String, hint: String| {
             c.diag(

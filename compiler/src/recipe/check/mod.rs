@@ -60,6 +60,8 @@ pub(crate) struct Checker<'a> {
     pub broken: Vec<(String, String)>,
     /// Distribution calls expanded so far (bounded: expansions can grow exponentially).
     pub expansions: usize,
+    /// Protocols with `feature` entries as written (some may have been dropped for errors).
+    pub with_features: Vec<String>,
 }
 
 /// The mechanism sources a recipe names (paths relative to `base`, the recipe's directory).
@@ -133,6 +135,7 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
         segment_terms: Vec::new(),
         broken: recipe.broken.clone(),
         expansions: 0,
+        with_features: Vec::new(),
     };
     let mut model = Model { sources: mechanism_sources(recipe, base, &mut Vec::new()), ..Model::default() };
     c.declarations(recipe);
@@ -142,8 +145,14 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
     model.search = c.search(recipe, &model.cells, &model.protocols);
     model.globals = c.globals(recipe);
     model.statements = c.statements(recipe, &model.protocols);
+    model.segment_terms = std::mem::take(&mut c.segment_terms);
+    for s in &model.statements {
+        c.values_needed(&model, s, &[]);
+    }
+    // Unused parameters are not reported next to errors: the item that used one may be broken.
+    let errors = c.diags.iter().any(Diagnostic::is_error) || !c.broken.is_empty();
     for (i, p) in c.params.iter().enumerate() {
-        if !c.used_params.contains(&i) {
+        if !c.used_params.contains(&i) && !errors {
             c.diags.push(
                 Diagnostic::warning(codes::UNUSED_PARAM, format!("parameter `{}` is not used", p.name))
                     .with_primary(p.span, "defined here")
@@ -162,7 +171,6 @@ pub fn check(recipe: &Recipe, base: &Path, env: &dyn Environment) -> (Option<Mod
             span: p.span,
         })
         .collect();
-    model.segment_terms = std::mem::take(&mut c.segment_terms);
     let failed = c.diags.iter().any(Diagnostic::is_error);
     (if failed { None } else { Some(model) }, c.diags)
 }
@@ -295,6 +303,7 @@ impl Checker<'_> {
                     "write `param NAME = VALUE`, or `param NAME in [LOWER, UPPER]` for a free parameter",
                 ),
             );
+            self.broken.push(("param".into(), name.name.clone()));
             return;
         }
         // The parameter's unit is the unit written with its value (or lower bound).
@@ -302,7 +311,11 @@ impl Checker<'_> {
         let unit_text = written_unit(first).unwrap_or_default();
         let n_before = self.diags.len();
         let typed = self.typed(first, Scope::CONST, &mut Vec::new(), 0);
-        let Some(typed) = typed else { return };
+        let Some(typed) = typed else {
+            // Dropped for its own errors: later uses are not reported again (nor read as units).
+            self.broken.push(("param".into(), name.name.clone()));
+            return;
+        };
         // The unit as written (`S/cm2`, `1/um`) when there is one; otherwise the value is kept in
         // base units (plain numbers for dimensionless values).
         let (unit, unit_text) = match typed.text.clone() {
@@ -369,6 +382,7 @@ impl Checker<'_> {
             None => None,
         };
         if self.diags.len() > n_before {
+            self.broken.push(("param".into(), name.name.clone()));
             return;
         }
         self.params.push(CParam {
@@ -741,6 +755,86 @@ impl Checker<'_> {
         out
     }
 
+    /// Reports the free parameters (bounds only) that statement `s` needs a value of: those of
+    /// its protocols' cells, stimuli and durations, of the settings and of `global` items; a
+    /// sweep gives its parameter a value (`given`).
+    fn values_needed(&mut self, model: &Model, s: &model::Statement, given: &[usize]) {
+        let (protocols, span, what) = match s {
+            model::Statement::Simulate { protocols, span } => (protocols, *span, "simulate"),
+            model::Statement::Evaluate { protocols, span } => (protocols, *span, "evaluate"),
+            model::Statement::Sweep { param, body, .. } => {
+                let mut g = given.to_vec();
+                g.push(*param);
+                for b in body {
+                    self.values_needed(model, b, &g);
+                }
+                return;
+            }
+        };
+        let mut used = Vec::new();
+        model.settings.celsius.params(&mut used);
+        model.settings.v_init.params(&mut used);
+        for (_, _, t) in &model.globals {
+            t.params(&mut used);
+        }
+        for &pi in protocols {
+            let p = &model.protocols[pi];
+            p.duration.params(&mut used);
+            if let Some(dt) = &p.dt {
+                dt.params(&mut used);
+            }
+            for st in &p.stimuli {
+                for t in st.kind.terms() {
+                    t.params(&mut used);
+                }
+            }
+            let cell = &model.cells[p.cell];
+            cell.cm.params(&mut used);
+            cell.ra.params(&mut used);
+            if let Some(v) = &cell.v_init {
+                v.params(&mut used);
+            }
+            for ps in &cell.properties {
+                ps.value.params(&mut used);
+            }
+            for ins in &cell.insertions {
+                for (_, v) in &ins.params {
+                    match v {
+                        model::Value::Uniform(t) => t.params(&mut used),
+                        model::Value::Segment(k) => model.segment_terms[*k].params(&mut used),
+                    }
+                }
+            }
+        }
+        used.sort_unstable();
+        let missing: Vec<&CParam> = used
+            .iter()
+            .filter(|i| !given.contains(i))
+            .map(|&i| &self.params[i])
+            .filter(|p| p.value.is_none())
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let names: Vec<String> = missing.iter().map(|p| format!("`{}`", p.name)).collect();
+        let mut d = Diagnostic::error(
+            codes::NO_VALUE,
+            format!(
+                "`{what}` needs a value for the free parameter{} {}",
+                if names.len() > 1 { "s" } else { "" },
+                names.join(", ")
+            ),
+        )
+        .with_primary(span, "cannot run without it");
+        for p in &missing {
+            d = d.with_secondary(p.span, "bounds only, no value");
+        }
+        let example = &missing[0].name;
+        self.diag(d.with_hint(format!(
+            "give it a value within its bounds, `param {example} = VALUE in [LOWER, UPPER]`, or sweep it"
+        )));
+    }
+
     fn protocol_refs(&mut self, names: &[ast::Ident], protocols: &[model::Protocol]) -> Option<Vec<usize>> {
         let mut out = Vec::new();
         let mut ok = true;
@@ -750,8 +844,13 @@ impl Checker<'_> {
                 None if self.broken("protocol", &n.name) => ok = false,
                 None => {
                     ok = false;
-                    let hint =
-                        super::suggest::hint(&n.name, "protocols", protocols.iter().map(|p| p.name.as_str()));
+                    // Protocols with errors of their own are candidates too.
+                    let names: Vec<&str> = protocols
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .chain(self.broken.iter().filter(|(k, _)| k == "protocol").map(|(_, n)| n.as_str()))
+                        .collect();
+                    let hint = super::suggest::hint(&n.name, "protocols", names.iter().copied());
                     self.diag(
                         Diagnostic::error(codes::UNKNOWN_PROTOCOL, format!("unknown protocol `{}`", n.name))
                             .with_primary(n.span, "not a protocol of this recipe")
@@ -773,6 +872,10 @@ impl Checker<'_> {
                 let p = if names.is_empty() {
                     let all: Vec<usize> =
                         (0..protocols.len()).filter(|&i| !protocols[i].features.is_empty()).collect();
+                    if all.is_empty() && !self.with_features.is_empty() {
+                        // Features were written, but dropped for their errors (reported).
+                        return None;
+                    }
                     if all.is_empty() {
                         self.diag(
                             Diagnostic::error(codes::STATEMENT, "`evaluate` has nothing to evaluate")
@@ -785,7 +888,7 @@ impl Checker<'_> {
                 } else {
                     let p = self.protocol_refs(names, protocols)?;
                     for (&i, n) in p.iter().zip(names) {
-                        if protocols[i].features.is_empty() {
+                        if protocols[i].features.is_empty() && !self.with_features.contains(&n.name) {
                             self.diag(
                                 Diagnostic::error(
                                     codes::STATEMENT,

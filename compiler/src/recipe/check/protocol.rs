@@ -44,9 +44,12 @@ impl Checker<'_> {
                 );
                 continue;
             }
+            // Without a cell, the body is still checked against a stand-in (no morphology, no
+            // mechanisms) so that its own errors are reported; the protocol is then known by
+            // name but not runnable, and statements that use it report nothing more.
             let ci = match cell {
                 Some(c) => match cells.iter().position(|x| x.name == c.name) {
-                    Some(i) => i,
+                    Some(i) => Some(i),
                     None => {
                         if !cell_spans.iter().any(|s| s.name == c.name) && !self.broken("cell", &c.name) {
                             let hint =
@@ -57,49 +60,57 @@ impl Checker<'_> {
                                     .with_hint(hint),
                             );
                         }
-                        continue;
+                        None
                     }
                 },
+                None if cells.len() == 1 => Some(0),
                 None => {
-                    if cells.len() == 1 {
-                        0
-                    } else {
-                        if cell_spans.len() > 1 {
-                            self.diag(
-                                Diagnostic::error(
-                                    codes::CELL,
-                                    format!("protocol `{}` does not say which cell it runs on", name.name),
-                                )
-                                .with_primary(name.span, "several cells are defined")
-                                .with_hint(format!("write `protocol {} for CELL {{ … }}`", name.name)),
-                            );
-                        } else if cell_spans.is_empty() && !self.broken.iter().any(|(k, _)| k == "cell") {
-                            self.diag(
-                                Diagnostic::error(
-                                    codes::CELL,
-                                    format!("protocol `{}` has no cell to run on", name.name),
-                                )
-                                .with_primary(name.span, "no cell is defined")
-                                .with_hint("define one: `cell NAME { morphology = M … }`"),
-                            );
-                        }
-                        continue;
+                    if cell_spans.len() > 1 {
+                        self.diag(
+                            Diagnostic::error(
+                                codes::CELL,
+                                format!("protocol `{}` does not say which cell it runs on", name.name),
+                            )
+                            .with_primary(name.span, "several cells are defined")
+                            .with_hint(format!("write `protocol {} for CELL {{ … }}`", name.name)),
+                        );
+                    } else if cell_spans.is_empty() && !self.broken.iter().any(|(k, _)| k == "cell") {
+                        self.diag(
+                            Diagnostic::error(
+                                codes::CELL,
+                                format!("protocol `{}` has no cell to run on", name.name),
+                            )
+                            .with_primary(name.span, "no cell is defined")
+                            .with_hint("define one: `cell NAME { morphology = M … }`"),
+                        );
                     }
+                    None
                 }
             };
-            if let Some(p) = self.protocol(&name.name, name.span, ci, &cells[ci], body, item.span) {
-                out.push(p);
+            let checked = match ci {
+                Some(ci) => self.protocol(&name.name, name.span, ci, &cells[ci], true, body, item.span),
+                None => {
+                    let stand_in = super::cell::stand_in("");
+                    self.protocol(&name.name, name.span, 0, &stand_in, false, body, item.span);
+                    None
+                }
+            };
+            match checked {
+                Some(p) => out.push(p),
+                None => self.broken.push(("protocol".into(), name.name.clone())),
             }
         }
         out
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn protocol(
         &mut self,
         name: &str,
         name_span: Span,
         ci: usize,
         cell: &model::Cell,
+        cell_known: bool,
         body: &[ProtocolEntry],
         span: Span,
     ) -> Option<model::Protocol> {
@@ -135,7 +146,19 @@ impl Checker<'_> {
             efel: vec![],
             span,
         };
+        if body.iter().any(|e| matches!(e, ProtocolEntry::Feature { .. })) {
+            self.with_features.push(name.to_string());
+        }
         let mut rec_spans: Vec<Span> = Vec::new();
+        // Recordings written in the protocol, including those with errors (already reported):
+        // features of those are still checked, without a second message about the recording.
+        let declared: Vec<&str> = body
+            .iter()
+            .filter_map(|e| match e {
+                ProtocolEntry::Record { name, .. } => Some(name.name.as_str()),
+                _ => None,
+            })
+            .collect();
         for e in body {
             match e {
                 ProtocolEntry::Stimulus { kind, at, entries, span } => {
@@ -159,7 +182,7 @@ impl Checker<'_> {
                         continue;
                     }
                     let loc = self.location(at, &mut cx);
-                    let var = self.variable(variable, cell, loc);
+                    let var = self.variable(variable, cell, cell_known, loc);
                     if let (Some(at), Some((variable, column, unit))) = (loc, var) {
                         p.recordings.push(Recording { name: rn.name.clone(), variable, at, column, unit });
                         rec_spans.push(rn.span);
@@ -174,12 +197,9 @@ impl Checker<'_> {
         }
         for e in body {
             if let ProtocolEntry::Feature { recording, feature, mean, std, settings, span } = e {
-                if !p.recordings.iter().any(|r| r.name == recording.name) {
-                    let hint = suggest::hint(
-                        &recording.name,
-                        "recordings",
-                        p.recordings.iter().map(|r| r.name.as_str()),
-                    );
+                let recorded = p.recordings.iter().any(|r| r.name == recording.name);
+                if !recorded && !declared.contains(&recording.name.as_str()) {
+                    let hint = suggest::hint(&recording.name, "recordings", declared.iter().copied());
                     self.diag(
                         Diagnostic::error(
                             codes::UNKNOWN_NAME,
@@ -237,6 +257,9 @@ impl Checker<'_> {
                     })
                     .unwrap_or(1.0);
                 let settings = settings.into_iter().filter(|(n, _)| n != "weight").collect();
+                if !recorded {
+                    continue;
+                }
                 p.features.push(FeatureTarget {
                     recording: recording.name.clone(),
                     feature: feature.name.clone(),
@@ -443,10 +466,10 @@ impl Checker<'_> {
                 let (d, du) = (time(self, "delay", false), time(self, "duration", false));
                 let (m, s) = (amp(self, "mean"), amp(self, "std"));
                 let seed = match get("seed") {
-                    Some(e) => self.count(e, "`seed`", 0.0),
-                    None => Some(1),
+                    Some(e) => Some(Some(self.count(e, "`seed`", 0.0)? as u64)),
+                    None => Some(None),
                 };
-                StimulusKind::Noise { delay: d?, duration: du?, mean: m?, std: s?, seed: seed? as u64 }
+                StimulusKind::Noise { delay: d?, duration: du?, mean: m?, std: s?, seed: seed? }
             }
             "synapse" => {
                 let meta = mech_meta?;
@@ -526,6 +549,7 @@ impl Checker<'_> {
         &mut self,
         e: &Expr,
         cell: &model::Cell,
+        cell_known: bool,
         loc: Option<Loc>,
     ) -> Option<(Variable, String, &'static str)> {
         let inserted_at = |m: &str| -> bool {
@@ -568,6 +592,10 @@ impl Checker<'_> {
                         return Some((Variable::IonConcOut(ion.clone()), n.clone(), "mM"));
                     }
                 }
+                if !cell_known {
+                    // Ions depend on the cell's mechanisms, which are not known.
+                    return None;
+                }
                 let ion_vars: Vec<String> = ions
                     .iter()
                     .flat_map(|i| [format!("i{i}"), format!("e{i}"), format!("{i}i"), format!("{i}o")])
@@ -606,10 +634,10 @@ impl Checker<'_> {
                     );
                     return None;
                 };
-                if !inserted_at(mech) {
+                if cell_known && !inserted_at(mech) {
                     self.diag(
                         Diagnostic::error(
-                            codes::BAD_LOCATION,
+                            codes::UNKNOWN_VARIABLE,
                             format!("`{mech}` is not inserted at this location"),
                         )
                         .with_primary(e.span, "nothing to record")
@@ -692,7 +720,7 @@ impl Checker<'_> {
                 continue;
             }
             seen.push((kind.name.clone(), kind.span));
-            if let (Some(at), Some(cell)) = (at, cells.get(s.cell)) {
+            if let (Some(at), Some(cell)) = (at, cells.get(s.cell).filter(|c| !super::cell::is_stand_in(c))) {
                 let mut cx = CellCx::for_cell(cell);
                 if let Some(l) = self.location(at, &mut cx) {
                     s.at = Some(l);
@@ -880,7 +908,7 @@ impl Checker<'_> {
             );
         }
         if !users.is_empty() && s.at.is_none() {
-            if let Some(cell) = cells.get(s.cell) {
+            if let Some(cell) = cells.get(s.cell).filter(|c| !super::cell::is_stand_in(c)) {
                 match cell.morphology.soma_center() {
                     Ok(l) => s.at = Some(Loc { section: l.section, x: l.x }),
                     Err(_) => self.diag(

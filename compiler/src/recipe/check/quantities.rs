@@ -90,6 +90,27 @@ impl Checker<'_> {
     /// Types `e` and converts it to the expected unit.
     pub(crate) fn quantity(&mut self, e: &Expr, expect: Expect<'_>, scope: Scope) -> Option<Term> {
         let t = self.typed(e, scope, &mut Vec::new(), 0)?;
+        if let ExprKind::Name(n) = &e.kind {
+            // A bare name read as a unit (`ampp` is ampere·picometre… as a unit) that does not
+            // fit, and is close to a name in scope, is a misspelt name.
+            if t.text.as_deref() == Some(n.as_str())
+                && self.param_index(n).is_none()
+                && t.unit.dim != unit_of(expect.unit).dim
+            {
+                let cands = self.scope_names(scope, &[]);
+                if let Some(c) = crate::recipe::suggest::closest(n, cands.iter().map(String::as_str)) {
+                    self.diag(
+                        Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"))
+                            .with_primary(
+                                e.span,
+                                format!("not a name in scope (as a unit: {})", describe(&t)),
+                            )
+                            .with_hint(format!("did you mean `{c}`?")),
+                    );
+                    return None;
+                }
+            }
+        }
         self.convert(t, e.span, expect)
     }
 
@@ -209,6 +230,21 @@ impl Checker<'_> {
         }
     }
 
+    /// The names an expression may use in `scope` (for "did you mean").
+    fn scope_names(&self, scope: Scope, stack: &[(String, Bindings)]) -> Vec<String> {
+        let mut cands: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
+        if scope.geometry {
+            cands.extend(GeomVar::ALL.iter().map(|g| g.name().to_string()));
+        }
+        if scope.currents {
+            cands.extend(["holding_current".to_string(), "threshold_current".to_string()]);
+        }
+        if let Some((_, b)) = stack.last() {
+            cands.extend(b.iter().map(|(a, _)| a.clone()));
+        }
+        cands
+    }
+
     fn is_name_in_scope(&self, n: &str, scope: Scope, stack: &[(String, Bindings)]) -> bool {
         stack.last().is_some_and(|(_, b)| b.iter().any(|(a, _)| a == n))
             || (scope.params && self.param_index(n).is_some())
@@ -279,22 +315,15 @@ impl Checker<'_> {
                 text: None,
             });
         }
-        if let Ok(u) = quantity::parse(n) {
-            return Some(Typed { term: Term::Const(1.0), unit: u, bare: false, text: Some(n.to_string()) });
-        }
+        // A parameter dropped for its own errors (already reported) is not read as a unit: `g`
+        // is a parameter that failed, not the acceleration of gravity.
         if self.broken("param", n) {
             return None;
         }
-        let mut cands: Vec<String> = self.params.iter().map(|p| p.name.clone()).collect();
-        if scope.geometry {
-            cands.extend(GeomVar::ALL.iter().map(|g| g.name().to_string()));
+        if let Ok(u) = quantity::parse(n) {
+            return Some(Typed { term: Term::Const(1.0), unit: u, bare: false, text: Some(n.to_string()) });
         }
-        if scope.currents {
-            cands.extend(["holding_current".to_string(), "threshold_current".to_string()]);
-        }
-        if let Some((_, b)) = stack.last() {
-            cands.extend(b.iter().map(|(a, _)| a.clone()));
-        }
+        let cands = self.scope_names(scope, stack);
         let hint = crate::recipe::suggest::hint(n, "names in scope", cands.iter().map(String::as_str));
         self.diag(
             Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{n}`"))
