@@ -8,7 +8,8 @@ target/peers-venv when MYELIN_PEERS_PYTHON is not given) after `cargo build --re
 * Myelin: the whole process `myelin bluepyopt run --config … --protocol Step3` (read the
   configuration and morphology, lower, compile the mechanisms or load them from the compile
   cache, simulate, write the CSV), timed from outside; reported warm (compile cache filled) and
-  cold (MYELIN_CACHE_DIR="": every mechanism JIT-compiled in the process).
+  cold (MYELIN_CACHE_DIR="": every mechanism JIT-compiled in the process), both with the default
+  threads (two on a machine with two processors), and warm with `--threads 1`.
 * NEURON: the cell built with BluePyOpt's ephys API from the example's JSON files
   (tools/golden/neuron/l5pc.py) with our mechanisms/ compiled by nrnivmodl; only `h.run` is timed
   (NrnSimulator.run: fixed step dt 0.025, backward Euler), 699 segments.
@@ -314,7 +315,7 @@ def main():
     ap.add_argument("--protocol", default="Step3")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--myelin", default=str(REPO / "target" / "release" / "myelin"))
-    ap.add_argument("--skip", action="append", default=[], help="neuron, arbor, myelin-2 or myelin-cold")
+    ap.add_argument("--skip", action="append", default=[], help="neuron, arbor, myelin-1 or myelin-cold")
     args = ap.parse_args()
     shared = shared_dir()
     work = Path(tempfile.mkdtemp(prefix="myelin-bench-l5pc-"))
@@ -325,9 +326,9 @@ def main():
     sims = {}
     sims["myelin (whole process, warm cache)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
                                                                     work / "out", cache)
-    if "myelin-2" not in args.skip:
-        sims["myelin (whole process, 2 threads)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
-                                                                       work / "out", cache, ["--threads", "2"])
+    if "myelin-1" not in args.skip:
+        sims["myelin (whole process, 1 thread)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
+                                                                      work / "out", cache, ["--threads", "1"])
     if "myelin-cold" not in args.skip:
         sims["myelin (whole process, cold: JIT)"] = lambda: time_myelin(args.myelin, shared, args.protocol,
                                                                        work / "out", "")

@@ -105,7 +105,7 @@ pub struct RunArgs {
     /// Print where the simulation time goes (per kernel and engine phase) on stderr.
     #[arg(long)]
     pub profile: bool,
-    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS` or 1).
+    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS`, else 2 for cells of 200 compartments or more on a machine with two processors).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Print nothing on success.
@@ -340,7 +340,7 @@ pub fn execute(a: &RunArgs, sources: &mut SourceMap) -> Result<String, Diagnosti
         if a.profile {
             sim.enable_profile();
         }
-        sim.set_threads(a.threads.unwrap_or_else(super::default_threads))
+        sim.set_threads(a.threads.unwrap_or_else(|| super::default_threads(sim.voltages().len())))
             .map_err(|e| Diagnostic::error("E0913", format!("cannot start a worker thread: {e}")))?;
         sim.run().map_err(|e| Diagnostic::error("E0903", format!("protocol `{}` failed {e}", p.name)))?;
         steps += sim.steps();

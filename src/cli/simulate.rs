@@ -23,7 +23,7 @@ pub struct Args {
     /// Print nothing on success.
     #[arg(long)]
     pub quiet: bool,
-    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS` or 1).
+    /// Threads for the mechanism kernels (1 or 2; default `$MYELIN_THREADS`, else 2 for cells of 200 compartments or more on a machine with two processors).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// .mod files or directories of .mod files to compile (JIT) in addition to Myelin's own
@@ -115,7 +115,7 @@ pub fn execute(args: &Args, sources: &mut SourceMap) -> Result<String, Diagnosti
         d
     })?;
     let start = Instant::now();
-    sim.set_threads(args.threads.unwrap_or_else(super::default_threads))
+    sim.set_threads(args.threads.unwrap_or_else(|| super::default_threads(sim.voltages().len())))
         .map_err(|e| Diagnostic::error("E0913", format!("cannot start a worker thread: {e}")))?;
     sim.run().map_err(|e| Diagnostic::error("E0903", format!("the simulation failed {e}")))?;
     let elapsed = start.elapsed().as_secs_f64();

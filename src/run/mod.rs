@@ -142,6 +142,8 @@ impl<'a> Runner<'a> {
         let resolver = |text: &str| terms.get(text).map(|f| (*f, params));
         let mut sim = Simulation::build_with(spec, self.catalogue, &opts, Some(&resolver))
             .map_err(|e| format!("{label}: cannot build the simulation: {e}"))?;
+        let threads = crate::cli::default_threads(sim.voltages().len());
+        sim.set_threads(threads).map_err(|e| format!("{label}: cannot start a worker thread: {e}"))?;
         let steps = sim.steps();
         let dt = sim.dt();
         self.progress.start(label, steps as f64 * dt);
