@@ -52,10 +52,10 @@ impl From<ModuleError> for CodegenError {
 pub struct CodegenOptions {
     /// Run two instances per iteration with f64x2 vectors where the body allows it.
     pub vectorize: bool,
-    /// Call the C library's exp (bit-identical to NEURON's traces) rather than Myelin's inline
-    /// exp (`mir::exp`, within 1 ulp of it; what the interpreter and constant folding use).
-    /// Measured on the L5PC channels' state kernels (bench/kernels.sh), the inline exp in vector
-    /// code is 1.2–1.45× faster than the C library's called lane by lane, so it is the default.
+    /// Call the C library's exp lane by lane rather than Myelin's inline exp (`mir::exp`, the
+    /// library's algorithm and equal to it bit for bit on machines with FMA; what the interpreter
+    /// and constant folding use). The inline form is the default: on the L5PC channels' state
+    /// kernels (bench/kernels.sh) it is 1.4–1.75× faster than calling the library.
     pub libm_exp: bool,
 }
 

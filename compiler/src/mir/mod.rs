@@ -261,8 +261,9 @@ impl MathFn {
 }
 
 /// NEURON's `hoc_Exp`: exactly 0 for x < -700, exp(700) for x > 700, else exp(x) — Myelin's
-/// inline exponential ([`exp::exp`], within 1 ulp of the C library's), which generated code uses
-/// by default. (`CodegenOptions::libm_exp` selects the C library's, bit-identical to NEURON.)
+/// inline exponential ([`exp::exp`]: the C library's algorithm, equal to it bit for bit on
+/// machines with FMA), which generated code uses by default. (`CodegenOptions::libm_exp` calls
+/// the C library instead.)
 pub fn neuron_exp(x: f64) -> f64 {
     exp::exp(x)
 }
