@@ -125,6 +125,32 @@ pub(crate) struct Parallel {
     threaded: (f64, u32),
     /// Whether the threaded form is currently the faster one.
     threads_win: bool,
+    /// Phase times of the trials: one thread at even and odd phases, then two threads.
+    trial_times: [Vec<f64>; 4],
+    /// Phases left on one thread after a stall, the next rest, and the stalls of this period.
+    resting: u32,
+    backoff: u32,
+    period_stalls: u32,
+    /// Whether this period has trials (else it runs on one thread), lost periods in a row, and
+    /// periods still to run without a trial.
+    trying: bool,
+    losses: u32,
+    skip: u32,
+    /// How the mechanism phases ran.
+    usage: ThreadUsage,
+}
+
+/// How the mechanism phases that could be split ran, with [`Simulation::set_threads`] at 2.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThreadUsage {
+    /// Phases split between the two threads.
+    pub two_threads: u64,
+    /// Phases given to the worker that the calling thread ran itself (the worker had not picked
+    /// them up when the calling thread finished its half).
+    pub worker_missed: u64,
+    /// Phases run on the calling thread alone (one-thread trials, and while one thread measured
+    /// faster).
+    pub one_thread: u64,
 }
 
 /// Phases per trial period, and phases of each of the two trials at its start.
@@ -132,40 +158,123 @@ const PERIOD: u32 = 4096;
 const TRIAL: u32 = 128;
 /// A threaded phase this many times longer than the mean one-thread phase is a stall.
 const STALL: f64 = 8.0;
+/// Phases on one thread after a first stall; each further stall in a row doubles it (up to a period).
+const REST: u32 = 256;
+
+impl Parallel {
+    /// Two-thread state with a started worker, before the first split.
+    fn new(worker: Worker, prefix: Vec<f64>, upper_fields: Vec<Vec<*mut f64>>, jobs: usize) -> Parallel {
+        Parallel {
+            worker,
+            split: Vec::new(),
+            jobs: [Vec::with_capacity(jobs), Vec::with_capacity(jobs)],
+            upper_fields,
+            prefix,
+            lower_share: 0.5,
+            timed: (0.0, 0.0, 0),
+            phase: 0,
+            single: (0.0, 0),
+            threaded: (0.0, 0),
+            threads_win: true,
+            trial_times: std::array::from_fn(|_| Vec::with_capacity(TRIAL as usize)),
+            resting: 0,
+            backoff: REST,
+            period_stalls: 0,
+            trying: true,
+            losses: 0,
+            skip: 0,
+            usage: ThreadUsage::default(),
+        }
+    }
+}
+
+/// The median of some phase times (infinite for none); reorders them.
+fn median(times: &mut [f64]) -> f64 {
+    if times.is_empty() {
+        return f64::INFINITY;
+    }
+    let mid = times.len() / 2;
+    *times.select_nth_unstable_by(mid, f64::total_cmp).1
+}
 
 impl Parallel {
     /// Whether this phase should use the worker. Each period starts with two short trials, one
     /// on the calling thread alone and one with the worker; the rest of the period uses whichever
-    /// measured faster. On an idle machine that is the worker; when other processes take the
-    /// processors, waiting for a preempted worker costs more than it saves, and the run continues
-    /// on one thread (and tries the worker again, briefly, at the next period).
+    /// measured faster. On an idle machine that is the worker. A phase that stalls because the
+    /// worker was preempted (see [`Parallel::record`]) puts the worker to rest for a while: briefly
+    /// at first, twice as long after each further stall, so that a worker preempted now and then
+    /// costs little and one that competes with other processes all the time is left alone.
     fn use_worker(&mut self) -> bool {
         self.phase = (self.phase + 1) % PERIOD;
         if self.phase == 0 {
-            self.single = (0.0, 0);
-            self.threaded = (0.0, 0);
+            self.start_period();
         }
-        if self.phase < TRIAL {
+        if !self.trying || self.phase < TRIAL {
             return false;
         }
-        if self.phase < 2 * TRIAL {
-            return true;
-        }
         if self.phase == 2 * TRIAL {
-            let mean = |(secs, n): (f64, u32)| if n == 0 { f64::INFINITY } else { secs / n as f64 };
-            self.threads_win = mean(self.threaded) <= mean(self.single);
+            // Medians, not means: a phase delayed by an interrupt must not decide the period.
+            // Phases alternate between computing currents and advancing states, which differ
+            // several-fold in cost, so each kind has its own median.
+            let [s0, s1, t0, t1] = &mut self.trial_times;
+            let single = median(s0) + median(s1);
+            let threaded = median(t0) + median(t1);
+            self.threads_win = threaded <= single;
+            if !self.threads_win {
+                self.worker.rest();
+            }
         }
-        self.threads_win
+        if self.resting > 0 {
+            self.resting -= 1;
+            return false;
+        }
+        self.phase < 2 * TRIAL || self.threads_win
+    }
+
+    /// Starts a period. A period in which one thread won its trial, or in which the worker
+    /// stalled again and again, counts as lost; after k lost periods in a row the next 2^k − 1
+    /// (at most 15) periods run on one thread without a trial, so that a process competing with
+    /// others for all processors does not keep waking its worker.
+    fn start_period(&mut self) {
+        if self.trying {
+            if !self.threads_win || self.period_stalls >= 3 {
+                self.losses = (self.losses + 1).min(4);
+                self.skip = (1 << self.losses) - 1;
+            } else {
+                self.losses = 0;
+            }
+        }
+        self.single = (0.0, 0);
+        self.threaded = (0.0, 0);
+        self.trial_times.iter_mut().for_each(Vec::clear);
+        if self.period_stalls == 0 {
+            self.backoff = REST;
+        }
+        self.period_stalls = 0;
+        self.resting = 0;
+        self.trying = self.skip == 0;
+        if self.trying {
+            self.threads_win = true;
+        } else {
+            self.skip -= 1;
+            self.worker.rest();
+        }
     }
 
     /// Records the wall time of a phase. Trial phases are accumulated; a threaded phase that
-    /// takes many times a one-thread phase means the worker was preempted (another process wants
-    /// the processor), and the worker rests until the next period.
+    /// takes many times a one-thread phase means the worker was preempted (another process wanted
+    /// the processor), and the worker rests.
     fn record(&mut self, threaded: bool, secs: f64) {
+        if self.phase == TRIAL {
+            // The first threaded phase after the one-thread trial may include waking the worker.
+            return;
+        }
         let (single_secs, single_n) = self.single;
         if threaded && single_n > 0 && secs > STALL * single_secs / single_n as f64 {
-            self.threads_win = false;
-            self.phase = self.phase.max(2 * TRIAL);
+            self.resting = self.backoff;
+            self.backoff = (2 * self.backoff).min(PERIOD);
+            self.period_stalls += 1;
+            self.worker.rest();
             return;
         }
         if self.phase >= 2 * TRIAL {
@@ -174,6 +283,11 @@ impl Parallel {
         let slot = if threaded { &mut self.threaded } else { &mut self.single };
         slot.0 += secs;
         slot.1 += 1;
+        let list = 2 * usize::from(threaded) + (self.phase % 2) as usize;
+        let times = &mut self.trial_times[list];
+        if times.len() < times.capacity() {
+            times.push(secs);
+        }
     }
 
     /// Places the split node where `lower_share` of the instances lie below, and finds each
@@ -532,22 +646,15 @@ impl Simulation {
         }
         let upper_fields = self.mechs.iter().map(|m| Vec::with_capacity(m.meta.fields.len())).collect();
         let cap = 2 * self.mechs.len();
-        let mut par = Parallel {
-            worker: Worker::new()?,
-            split: Vec::new(),
-            jobs: [Vec::with_capacity(cap), Vec::with_capacity(cap)],
-            upper_fields,
-            prefix,
-            lower_share: 0.5,
-            timed: (0.0, 0.0, 0),
-            phase: 0,
-            single: (0.0, 0),
-            threaded: (0.0, 0),
-            threads_win: true,
-        };
+        let mut par = Parallel::new(Worker::new()?, prefix, upper_fields, cap);
         par.resplit(&self.mechs);
         self.par = Some(par);
         Ok(())
+    }
+
+    /// How the mechanism phases ran on two threads (None with one thread).
+    pub fn thread_usage(&self) -> Option<ThreadUsage> {
+        self.par.as_ref().map(|p| p.usage)
     }
 
     /// One mechanism phase on two threads (kernel chosen by `pick`).
@@ -585,9 +692,13 @@ impl Simulation {
         if eligible && par.use_worker() {
             if let Some((lo, hi)) = par.worker.run(&par.jobs[0], &par.jobs[1]) {
                 par.balance(lo, hi, &self.mechs);
+                par.usage.two_threads += 1;
+            } else {
+                par.usage.worker_missed += 1;
             }
             par.record(true, start.elapsed().as_secs_f64());
         } else {
+            par.usage.one_thread += u64::from(eligible);
             for j in par.jobs[0].iter().chain(&par.jobs[1]) {
                 // SAFETY: as in `MechanismInstances::call`.
                 unsafe { (j.kernel)(&j.args) };
@@ -830,5 +941,68 @@ impl Simulation {
     /// The native stimuli (mutable, e.g. to change amplitudes between runs).
     pub fn stimuli_mut(&mut self) -> &mut Stimuli {
         &mut self.stimuli
+    }
+}
+
+#[cfg(test)]
+mod thread_policy_tests {
+    use super::*;
+
+    fn policy() -> Parallel {
+        Parallel::new(Worker::new().expect("worker"), vec![0.0], Vec::new(), 0)
+    }
+
+    /// Runs one period in which a phase takes `one` seconds on one thread and `two` on two (and
+    /// a hundred times `one` at the threaded phases listed in `stalls`); returns how many phases
+    /// used the worker.
+    fn period(p: &mut Parallel, one: f64, two: f64, stalls: &[u32]) -> u32 {
+        let mut used = 0;
+        for k in 0..PERIOD {
+            let w = p.use_worker();
+            used += u32::from(w);
+            let secs = match (w, stalls.contains(&k)) {
+                (true, true) => 100.0 * one,
+                (true, false) => two,
+                (false, _) => one,
+            };
+            p.record(w, secs);
+        }
+        used
+    }
+
+    #[test]
+    fn two_threads_run_when_faster() {
+        let mut p = policy();
+        for _ in 0..3 {
+            let used = period(&mut p, 16e-6, 10e-6, &[]);
+            assert_eq!(used, PERIOD - TRIAL);
+        }
+    }
+
+    #[test]
+    fn one_thread_runs_when_two_are_slower_and_trials_thin_out() {
+        let mut p = policy();
+        // Lost periods in a row skip 1, 3, 7 … periods without a trial.
+        let used: Vec<u32> = (0..12).map(|_| period(&mut p, 16e-6, 20e-6, &[])).collect();
+        assert_eq!(used, [TRIAL, 0, TRIAL, 0, 0, 0, TRIAL, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn an_occasional_stall_rests_the_worker_briefly() {
+        let mut p = policy();
+        let used = period(&mut p, 16e-6, 10e-6, &[1000]);
+        assert_eq!(used, PERIOD - TRIAL - REST);
+        // The next period is a normal one.
+        assert_eq!(period(&mut p, 16e-6, 10e-6, &[]), PERIOD - TRIAL);
+    }
+
+    #[test]
+    fn repeated_stalls_back_off_and_skip_periods() {
+        let mut p = policy();
+        let used = period(&mut p, 16e-6, 10e-6, &[1000, 1500, 2500]);
+        // Rests of 256, 512 and 1024 phases after the three stalls.
+        assert_eq!(used, PERIOD - TRIAL - (REST + 2 * REST + 4 * REST));
+        assert_eq!(period(&mut p, 16e-6, 10e-6, &[]), 0, "a period is skipped");
+        assert_eq!(period(&mut p, 16e-6, 10e-6, &[]), PERIOD - TRIAL, "then the worker is tried again");
     }
 }

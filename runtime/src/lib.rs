@@ -32,7 +32,7 @@ pub mod stimuli;
 pub mod testing;
 
 pub use catalogue::Catalogue;
-pub use engine::{ProfileEntry, Simulation};
+pub use engine::{ProfileEntry, Simulation, ThreadUsage};
 pub use error::{RunError, SpecError};
 pub use instantiate::{BuildOptions, SegmentFn, SegmentResolver};
 pub use spec::SimulationSpec;

@@ -8,7 +8,7 @@
 //!
 //! Synchronisation is two atomics per phase: a step has two parallel phases and lasts tens of
 //! microseconds, far too short for an OS wait, so the worker spins while a run is in progress and
-//! parks itself after a short idle period.
+//! parks itself after 20 ms without work.
 
 use crate::abi::{KernelArgs, KernelFn};
 use std::cell::UnsafeCell;
@@ -42,6 +42,8 @@ struct Shared {
     worker_nanos: AtomicU64,
     stop: AtomicBool,
     sleeping: AtomicBool,
+    /// Park at once instead of spinning: the owner will not need the worker for a while.
+    rest: AtomicBool,
     jobs: UnsafeCell<Vec<Job>>,
 }
 
@@ -65,8 +67,10 @@ impl std::fmt::Debug for Worker {
     }
 }
 
-/// Spins before the worker parks itself when no work comes.
-const SPINS_BEFORE_PARK: u32 = 200_000;
+/// How long the worker waits for work, spinning, before it parks itself: longer than the
+/// one-thread trials of the engine (a few milliseconds), so that a worker the engine is about to
+/// use again is awake (waking a parked thread takes tens of microseconds, the time of a phase).
+const SPIN_BEFORE_PARK: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Worker {
     /// Starts the helper thread.
@@ -78,6 +82,7 @@ impl Worker {
             worker_nanos: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
+            rest: AtomicBool::new(false),
             jobs: UnsafeCell::new(Vec::with_capacity(64)),
         });
         let s = shared.clone();
@@ -100,6 +105,7 @@ impl Worker {
             jobs.clear();
             jobs.extend_from_slice(theirs);
         }
+        s.rest.store(false, Ordering::Release);
         let epoch = s.epoch.fetch_add(1, Ordering::AcqRel) + 1;
         if s.sleeping.load(Ordering::Acquire) {
             self.thread.unpark();
@@ -130,17 +136,30 @@ impl Worker {
     }
 }
 
+impl Worker {
+    /// Tells the worker that it will not be needed for a while: it parks at once rather than
+    /// spinning (a spinning worker takes a processor that another process, or the calling thread,
+    /// could use). The next [`Worker::run`] wakes it.
+    pub fn rest(&self) {
+        self.shared.rest.store(true, Ordering::Release);
+    }
+}
+
 fn work(s: &Shared) {
     let mut seen = 0u64;
     loop {
         let mut spins = 0u32;
+        let mut idle_since = std::time::Instant::now();
         let epoch = loop {
             let e = s.epoch.load(Ordering::Acquire);
             if e != seen {
                 break e;
             }
-            spins += 1;
-            if spins < SPINS_BEFORE_PARK {
+            spins = spins.wrapping_add(1);
+            // Look at the clock only now and then: it costs more than a spin.
+            if !spins.is_multiple_of(1024)
+                || (idle_since.elapsed() < SPIN_BEFORE_PARK && !s.rest.load(Ordering::Acquire))
+            {
                 std::hint::spin_loop();
             } else {
                 s.sleeping.store(true, Ordering::Release);
@@ -148,7 +167,7 @@ fn work(s: &Shared) {
                     std::thread::park();
                 }
                 s.sleeping.store(false, Ordering::Release);
-                spins = 0;
+                idle_since = std::time::Instant::now();
             }
         };
         if s.stop.load(Ordering::Acquire) {

@@ -345,6 +345,12 @@ pub fn execute(a: &RunArgs, sources: &mut SourceMap) -> Result<String, Diagnosti
         sim.run().map_err(|e| Diagnostic::error("E0903", format!("protocol `{}` failed {e}", p.name)))?;
         steps += sim.steps();
         lap(&format!("{}: simulate {} ms", p.name, sim.time().round()), &mut clock);
+        if let (true, Some(u)) = (a.timings, sim.thread_usage()) {
+            eprintln!(
+                "{}: mechanism phases on two threads {}, on one {} (and {} the worker missed)",
+                p.name, u.two_threads, u.one_thread, u.worker_missed
+            );
+        }
         if let Some(prof) = sim.profile() {
             let total: f64 = prof.iter().map(|e| e.seconds).sum();
             eprintln!("profile of {} ({total:.3} s accounted):", p.name);
