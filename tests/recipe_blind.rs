@@ -93,6 +93,18 @@ fn a_sweep_table_has_the_columns_of_every_evaluate_and_their_summed_total() {
 }
 
 #[test]
+fn a_later_sweep_over_the_same_parameter_gets_its_own_files() {
+    let out = run("sweep-twice", SWEEP_TWO_EVALUATES);
+    // The second sweep over `amp` (one value, `simulate step`) writes into sweep_amp_2/.
+    assert!(out.join("sweep_amp_2/0/step/soma.csv").is_file());
+    assert!(!out.join("sweep_amp_2/1").exists());
+    // The first sweep's iterations are untouched: both still hold their two evaluations.
+    for i in 0..2 {
+        assert!(out.join(format!("sweep_amp/{i}/evaluation_2.json")).is_file());
+    }
+}
+
+#[test]
 fn a_sweep_without_evaluate_writes_no_table() {
     let out = run(
         "sweep-simulate-only",

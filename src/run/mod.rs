@@ -13,7 +13,8 @@
 //! * `DIR/evaluation.json` (then `evaluation_2.json`, …): features, scores and searched currents
 //!   of each `evaluate` statement, numbered by statement among the statements of the same block
 //!   (the top level, or a sweep's body);
-//! * `DIR/sweep_<param>.csv` and `.svg`: one row per value of a sweep with `evaluate` statements
+//! * `DIR/sweep_<param>.csv` and `.svg` (`sweep_<param>_<n>` for the n-th sweep over the same
+//!   parameter): one row per value of a sweep with `evaluate` statements
 //!   (the feature means of all of them, then their summed `total_score`), with each iteration's
 //!   files in `DIR/sweep_<param>/<i>/`.
 
@@ -248,17 +249,29 @@ impl<'a> Runner<'a> {
         dir: &Path,
         mut row: Option<&mut SweepRow>,
     ) -> Result<(), String> {
-        let mut n = 0;
-        for s in statements {
-            n += usize::from(matches!(s, Statement::Evaluate { .. }));
-            self.statement(s, params, dir, row.as_deref_mut(), n)?;
+        let mut evaluations = 0;
+        for (k, s) in statements.iter().enumerate() {
+            let ordinal = match s {
+                Statement::Evaluate { .. } => {
+                    evaluations += 1;
+                    evaluations
+                }
+                // A later sweep over the same parameter gets its own files.
+                Statement::Sweep { param, .. } => statements[..=k]
+                    .iter()
+                    .filter(|e| matches!(e, Statement::Sweep { param: q, .. } if q == param))
+                    .count(),
+                _ => 0,
+            };
+            self.statement(s, params, dir, row.as_deref_mut(), ordinal)?;
         }
         Ok(())
     }
 
     /// Runs one statement with the given parameter values, writing into `dir`; inside a sweep
     /// (`row`), evaluations add their feature means and total to the row. `ordinal` numbers the
-    /// evaluation file of an `evaluate`.
+    /// evaluation file of an `evaluate`, and the files of a sweep among the block's sweeps over the
+    /// same parameter.
     fn statement(
         &mut self,
         s: &Statement,
@@ -334,7 +347,9 @@ impl<'a> Runner<'a> {
                 let p = &self.model.params[*param];
                 let pname = p.name.clone();
                 let unit = p.unit.clone();
-                let sdir = dir.join(format!("sweep_{pname}"));
+                let stem =
+                    if ordinal <= 1 { format!("sweep_{pname}") } else { format!("sweep_{pname}_{ordinal}") };
+                let sdir = dir.join(&stem);
                 let mut rows: Vec<(f64, Vec<(String, f64)>)> = Vec::new();
                 let start = Instant::now();
                 for (k, v) in values.iter().enumerate() {
@@ -364,12 +379,12 @@ impl<'a> Runner<'a> {
                 } else {
                     format!("{pname}_{}", unit.replace(['*', '/'], "_"))
                 };
-                self.summary.files += output::write_sweep(dir, &pname, &column, &unit, &rows)?;
+                self.summary.files += output::write_sweep(dir, &stem, &pname, &column, &unit, &rows)?;
                 self.summary.lines.push(format!(
                     "sweep {pname}: {} value(s) in {:.2} s -> {}",
                     values.len(),
                     start.elapsed().as_secs_f64(),
-                    dir.join(format!("sweep_{pname}.csv")).display()
+                    dir.join(format!("{stem}.csv")).display()
                 ));
                 Ok(())
             }

@@ -36,10 +36,12 @@ pub fn write_json(path: &Path, v: &serde_json::Value) -> Result<usize, String> {
     Ok(1)
 }
 
-/// Writes `sweep_<param>.csv` (the parameter, then one column per value collected in the rows)
-/// and `sweep_<param>.svg` (each column against the parameter).
+/// Writes `<stem>.csv` (the parameter, then one column per value collected in the rows) and
+/// `<stem>.svg` (each column against the parameter); the stem is `sweep_<param>`, numbered for a
+/// later sweep over the same parameter.
 pub fn write_sweep(
     dir: &Path,
+    stem: &str,
     param: &str,
     column: &str,
     unit: &str,
@@ -71,7 +73,7 @@ pub fn write_sweep(
         }
         s.push('\n');
     }
-    write(&dir.join(format!("sweep_{param}.csv")), &s)?;
+    write(&dir.join(format!("{stem}.csv")), &s)?;
     let xs: Vec<f64> = rows.iter().map(|(x, _)| *x).collect();
     let series: Vec<(String, Vec<f64>)> = cols
         .iter()
@@ -86,6 +88,6 @@ pub fn write_sweep(
         .collect();
     let xlabel = if unit.is_empty() { param.to_string() } else { format!("{param} ({unit})") };
     let svg = plot::panels(&format!("sweep of {param}"), &xlabel, &xs, &series);
-    write(&dir.join(format!("sweep_{param}.svg")), &svg)?;
+    write(&dir.join(format!("{stem}.svg")), &svg)?;
     Ok(2)
 }
