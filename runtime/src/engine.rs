@@ -120,9 +120,8 @@ pub(crate) struct Parallel {
     timed: (f64, f64, u32),
     /// Phase counter within the current trial period.
     phase: u32,
-    /// Phase times of the two trials of the current period (seconds, count).
+    /// Total time and count of the one-thread trial phases of this period (the scale of a stall).
     single: (f64, u32),
-    threaded: (f64, u32),
     /// Whether the threaded form is currently the faster one.
     threads_win: bool,
     /// Phase times of the trials: one thread at even and odd phases, then two threads.
@@ -161,6 +160,15 @@ const STALL: f64 = 8.0;
 /// Phases on one thread after a first stall; each further stall in a row doubles it (up to a period).
 const REST: u32 = 256;
 
+/// The median of some phase times (infinite for none); reorders them.
+fn median(times: &mut [f64]) -> f64 {
+    if times.is_empty() {
+        return f64::INFINITY;
+    }
+    let mid = times.len() / 2;
+    *times.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
 impl Parallel {
     /// Two-thread state with a started worker, before the first split.
     fn new(worker: Worker, prefix: Vec<f64>, upper_fields: Vec<Vec<*mut f64>>, jobs: usize) -> Parallel {
@@ -174,7 +182,6 @@ impl Parallel {
             timed: (0.0, 0.0, 0),
             phase: 0,
             single: (0.0, 0),
-            threaded: (0.0, 0),
             threads_win: true,
             trial_times: std::array::from_fn(|_| Vec::with_capacity(TRIAL as usize)),
             resting: 0,
@@ -186,18 +193,7 @@ impl Parallel {
             usage: ThreadUsage::default(),
         }
     }
-}
 
-/// The median of some phase times (infinite for none); reorders them.
-fn median(times: &mut [f64]) -> f64 {
-    if times.is_empty() {
-        return f64::INFINITY;
-    }
-    let mid = times.len() / 2;
-    *times.select_nth_unstable_by(mid, f64::total_cmp).1
-}
-
-impl Parallel {
     /// Whether this phase should use the worker. Each period starts with two short trials, one
     /// on the calling thread alone and one with the worker; the rest of the period uses whichever
     /// measured faster. On an idle machine that is the worker. A phase that stalls because the
@@ -245,7 +241,6 @@ impl Parallel {
             }
         }
         self.single = (0.0, 0);
-        self.threaded = (0.0, 0);
         self.trial_times.iter_mut().for_each(Vec::clear);
         if self.period_stalls == 0 {
             self.backoff = REST;
@@ -280,9 +275,10 @@ impl Parallel {
         if self.phase >= 2 * TRIAL {
             return;
         }
-        let slot = if threaded { &mut self.threaded } else { &mut self.single };
-        slot.0 += secs;
-        slot.1 += 1;
+        if !threaded {
+            self.single.0 += secs;
+            self.single.1 += 1;
+        }
         let list = 2 * usize::from(threaded) + (self.phase % 2) as usize;
         let times = &mut self.trial_times[list];
         if times.len() < times.capacity() {
