@@ -145,8 +145,8 @@ impl std::fmt::Debug for LoadedMechanism {
     }
 }
 
-/// Loads every mechanism of an artifact directory.
-pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
+/// Reads the catalogue of an artifact directory and checks that it was built for this machine.
+fn read_catalogue(dir: &Path) -> Result<Catalogue, String> {
     let cat_path = dir.join(CATALOGUE_FILE);
     let text =
         std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
@@ -159,6 +159,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
             target_triple()
         ));
     }
+    Ok(cat)
+}
+
+/// Loads every mechanism of an artifact directory.
+pub fn load_dir(dir: &Path) -> Result<Vec<LoadedMechanism>, String> {
+    let cat = read_catalogue(dir)?;
     let mut out = Vec::new();
     for e in cat.mechanisms {
         let path = dir.join(&e.object);
@@ -236,18 +242,7 @@ pub struct LoadedTerm {
 
 /// Loads the compiled per-segment values of an artifact directory.
 pub fn load_terms(dir: &Path) -> Result<Vec<LoadedTerm>, String> {
-    let cat_path = dir.join(CATALOGUE_FILE);
-    let text =
-        std::fs::read_to_string(&cat_path).map_err(|e| format!("cannot read {}: {e}", cat_path.display()))?;
-    let cat: Catalogue = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", cat_path.display()))?;
-    if cat.target != target_triple() {
-        return Err(format!(
-            "{} was built for {}, this machine is {}",
-            dir.display(),
-            cat.target,
-            target_triple()
-        ));
-    }
+    let cat = read_catalogue(dir)?;
     let mut objects: Vec<(String, Arc<LoadedObject>)> = Vec::new();
     let mut out = Vec::new();
     for t in cat.terms {

@@ -120,8 +120,9 @@ pub(crate) struct Parallel {
     timed: (f64, f64, u32),
     /// Phase counter within the current trial period.
     phase: u32,
-    /// Total time and count of the one-thread trial phases of this period (the scale of a stall).
-    single: (f64, u32),
+    /// A threaded phase longer than this is a stall: [`STALL`] times the mean one-thread trial
+    /// phase of this period (infinite before that trial is over).
+    stall_limit: f64,
     /// Whether the threaded form is currently the faster one.
     threads_win: bool,
     /// Phase times of the trials: one thread at even and odd phases, then two threads.
@@ -181,7 +182,7 @@ impl Parallel {
             lower_share: 0.5,
             timed: (0.0, 0.0, 0),
             phase: 0,
-            single: (0.0, 0),
+            stall_limit: f64::INFINITY,
             threads_win: true,
             trial_times: std::array::from_fn(|_| Vec::with_capacity(TRIAL as usize)),
             resting: 0,
@@ -240,7 +241,7 @@ impl Parallel {
                 self.losses = 0;
             }
         }
-        self.single = (0.0, 0);
+        self.stall_limit = f64::INFINITY;
         self.trial_times.iter_mut().for_each(Vec::clear);
         if self.period_stalls == 0 {
             self.backoff = REST;
@@ -261,11 +262,15 @@ impl Parallel {
     /// the processor), and the worker rests.
     fn record(&mut self, threaded: bool, secs: f64) {
         if self.phase == TRIAL {
+            let (sum, n) =
+                self.trial_times[..2].iter().flatten().fold((0.0, 0usize), |(sum, n), t| (sum + t, n + 1));
+            if n > 0 {
+                self.stall_limit = STALL * sum / n as f64;
+            }
             // The first threaded phase after the one-thread trial may include waking the worker.
             return;
         }
-        let (single_secs, single_n) = self.single;
-        if threaded && single_n > 0 && secs > STALL * single_secs / single_n as f64 {
+        if threaded && secs > self.stall_limit {
             self.resting = self.backoff;
             self.backoff = (2 * self.backoff).min(PERIOD);
             self.period_stalls += 1;
@@ -274,10 +279,6 @@ impl Parallel {
         }
         if self.phase >= 2 * TRIAL {
             return;
-        }
-        if !threaded {
-            self.single.0 += secs;
-            self.single.1 += 1;
         }
         let list = 2 * usize::from(threaded) + (self.phase % 2) as usize;
         let times = &mut self.trial_times[list];

@@ -122,6 +122,41 @@ fn distribution(
     }
 }
 
+/// Where a parameter applies, as one of the two formats spells it.
+struct Placement<'a> {
+    /// Section list, `global` or `distribution_<name>`.
+    location: &'a str,
+    /// The mechanism named with the parameter (list format), if any.
+    mechanism: Option<String>,
+    /// Key of the parameter's distribution (`dist` or `distribution`).
+    dist_key: &'static str,
+}
+
+/// A parameter of either format, from its name and value already read.
+fn parameter(
+    p: &Node<'_>,
+    name: String,
+    value: Bound,
+    place: Placement<'_>,
+    suffixes: &[String],
+    dists: &[Distribution],
+) -> Result<Parameter, ConfigError> {
+    let loc = place.location;
+    let kind = kind_of(p, &name, loc, place.mechanism, suffixes)?;
+    let dist_node = p.get(place.dist_key);
+    let dist_name = dist_node.as_ref().map(|d| d.str()).transpose()?;
+    let distribution = distribution(dist_node.as_ref().unwrap_or(p), dist_name, dists)?;
+    Ok(Parameter {
+        name: format!("{name}.{loc}"),
+        param: name,
+        kind,
+        location: loc.to_string(),
+        value,
+        distribution,
+        origin: origin(p),
+    })
+}
+
 /// Reads a BluePyEModel model configuration (either format).
 pub fn read(doc: &Document) -> Result<EModelConfig, ConfigError> {
     let root = doc.node();
@@ -164,19 +199,8 @@ fn read_legacy(root: &Node<'_>) -> Result<EModelConfig, ConfigError> {
         for p in list.items()? {
             let name = p.req("name")?.str()?.to_string();
             let value = bound(&p.req("val")?)?;
-            let kind = kind_of(&p, &name, loc, None, &suffixes)?;
-            let dist_node = p.get("dist");
-            let dist_name = dist_node.as_ref().map(|d| d.str()).transpose()?;
-            let distribution = distribution(dist_node.as_ref().unwrap_or(&p), dist_name, &dists)?;
-            parameters.push(Parameter {
-                name: format!("{name}.{loc}"),
-                param: name,
-                kind,
-                location: loc.to_string(),
-                value,
-                distribution,
-                origin: origin(&p),
-            });
+            let place = Placement { location: loc, mechanism: None, dist_key: "dist" };
+            parameters.push(parameter(&p, name, value, place, &suffixes, &dists)?);
         }
     }
     Ok(EModelConfig { mechanisms, parameters })
@@ -211,20 +235,9 @@ fn read_list(root: &Node<'_>) -> Result<EModelConfig, ConfigError> {
         let loc = locn.str()?;
         check_location(&locn, loc)?;
         let value = bound(&p.req("value")?)?;
-        let mech = p.get("mechanism").map(|m| m.str()).transpose()?.map(String::from);
-        let kind = kind_of(&p, &name, loc, mech, &suffixes)?;
-        let dist_node = p.get("distribution");
-        let dist_name = dist_node.as_ref().map(|d| d.str()).transpose()?;
-        let distribution = distribution(dist_node.as_ref().unwrap_or(&p), dist_name, &dists)?;
-        parameters.push(Parameter {
-            name: format!("{name}.{loc}"),
-            param: name,
-            kind,
-            location: loc.to_string(),
-            value,
-            distribution,
-            origin: origin(&p),
-        });
+        let mechanism = p.get("mechanism").map(|m| m.str()).transpose()?.map(String::from);
+        let place = Placement { location: loc, mechanism, dist_key: "distribution" };
+        parameters.push(parameter(&p, name, value, place, &suffixes, &dists)?);
     }
     Ok(EModelConfig { mechanisms, parameters })
 }
