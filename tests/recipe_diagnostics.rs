@@ -78,6 +78,9 @@ case!(
 );
 case!(inverted_distance_range, "morphology bs = ball_and_stick()\ncell c {\n    morphology = bs\n    insert hh on distance(300 um, 100 um)\n}\n");
 case!(location_x_outside_the_section, protocol("    record v = v at soma(1.5)"));
+// A no-break space (two bytes in UTF-8) in the string that ends the line before the error: the
+// diagnostic names that string, not a slice from the middle of the space (it used to panic).
+case!(line_ending_in_a_string_with_a_no_break_space, "mechanisms {\n    mod \"a\u{a0}b.mod\"\n    = 3\n}\n");
 case!(section_not_in_the_morphology, protocol("    record v = v at dend[7](0.5)"));
 case!(distance_beyond_the_dendrite, protocol("    record v = v at somadistance(basal, 5000 um)"));
 case!(unknown_location, protocol("    record v = v at tipp"));

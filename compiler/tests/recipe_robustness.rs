@@ -231,6 +231,8 @@ fn adversarial() -> Vec<Vec<u8>> {
         "param a = 1 nA\nsweep a from 0 nA to 1e300 nA by 1e-300 nA { simulate p }\n".to_string(),
         "\u{feff}param p = 1\r\n\r\n".to_string(),
         "param p = \"\u{0}\"".to_string(),
+        // A syntax error on the line after a string holding a no-break space (2 bytes).
+        "mechanisms {\n    mod \"a\u{a0}b.mod\"\n    = 3\n}\n".to_string(),
     ];
     v.push(String::from_utf8_lossy(&[0xff, 0xfe, b'{', 0x80]).into_owned());
     v.into_iter().map(String::into_bytes).collect()

@@ -239,7 +239,13 @@ fn pest_error(file: FileId, base: usize, slice: &str, e: pest::error::Error<Rule
     // where the text is incomplete), not at the first token of the next line.
     let prev_end = last_token_end(&slice[..pos]);
     if !only_end && pos > 0 && slice[prev_end..pos].contains('\n') {
-        let prev_start = slice[..prev_end].rfind(|c: char| c.is_whitespace()).map(|i| i + 1).unwrap_or(0);
+        // After the whitespace character, which may be wider than one byte (a no-break space in
+        // a string).
+        let prev_start = slice[..prev_end]
+            .char_indices()
+            .rfind(|(_, c)| c.is_whitespace())
+            .map(|(i, c)| i + c.len_utf8())
+            .unwrap_or(0);
         let prev = &slice[prev_start..prev_end];
         // Only a line that ends in the middle of something (an operator, `=`, `+-`, a keyword
         // that takes an operand): otherwise the next line is where the mistake is.
