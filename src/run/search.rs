@@ -176,11 +176,16 @@ fn holding_search(r: &mut Runner<'_>, params: &[f64]) -> Result<f64, String> {
             }
         }
     }
-    let mut depth = 0;
+    let mut depth = 0u64;
     loop {
         let mid = (hi + lo) * 0.5;
+        // A bracket that can no longer be halved ends the search like `max_depth` does (a
+        // tolerance finer than the voltages the currents give would otherwise never be met).
+        if mid == lo || mid == hi {
+            return Ok(lo);
+        }
         let v = holding_voltage(r, params, mid);
-        if depth > h.max_depth {
+        if depth > u64::from(h.max_depth) {
             return Ok(lo);
         }
         if let Some(v) = v {
