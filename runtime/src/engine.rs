@@ -293,17 +293,15 @@ impl Parallel {
         let total = *self.prefix.last().unwrap_or(&0.0);
         let target = self.lower_share * total;
         let split_node = self.prefix.partition_point(|&c| c < target).saturating_sub(1);
-        self.split =
-            mechs
-                .iter()
-                .map(|m| {
-                    if m.meta.parallel_safe {
-                        split_index(&m.node[..m.count], split_node as u32)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+        // Refilled in place: a rebalance happens during the run, where nothing may allocate.
+        self.split.clear();
+        self.split.extend(mechs.iter().map(|m| {
+            if m.meta.parallel_safe {
+                split_index(&m.node[..m.count], split_node as u32)
+            } else {
+                None
+            }
+        }));
     }
 
     /// Moves the split so that both threads take the same time: instances differ in cost
@@ -643,7 +641,7 @@ impl Simulation {
         }
         let upper_fields = self.mechs.iter().map(|m| Vec::with_capacity(m.meta.fields.len())).collect();
         let cap = 2 * self.mechs.len();
-        let mut par = Parallel::new(Worker::new()?, prefix, upper_fields, cap);
+        let mut par = Parallel::new(Worker::new(cap)?, prefix, upper_fields, cap);
         par.resplit(&self.mechs);
         self.par = Some(par);
         Ok(())
@@ -946,7 +944,7 @@ mod thread_policy_tests {
     use super::*;
 
     fn policy() -> Parallel {
-        Parallel::new(Worker::new().expect("worker"), vec![0.0], Vec::new(), 0)
+        Parallel::new(Worker::new(0).expect("worker"), vec![0.0], Vec::new(), 0)
     }
 
     /// Runs one period in which a phase takes `one` seconds on one thread and `two` on two (and

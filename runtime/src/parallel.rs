@@ -73,8 +73,10 @@ impl std::fmt::Debug for Worker {
 const SPIN_BEFORE_PARK: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Worker {
-    /// Starts the helper thread.
-    pub fn new() -> std::io::Result<Worker> {
+    /// Starts the helper thread, with room for `jobs` jobs per phase, and returns once it runs:
+    /// a thread allocates while it starts (its name, its stack guard), and that must not fall
+    /// into the first steps, which allocate nothing.
+    pub fn new(jobs: usize) -> std::io::Result<Worker> {
         let shared = Arc::new(Shared {
             epoch: AtomicU64::new(0),
             claimed: AtomicU64::new(0),
@@ -83,10 +85,17 @@ impl Worker {
             stop: AtomicBool::new(false),
             sleeping: AtomicBool::new(false),
             rest: AtomicBool::new(false),
-            jobs: UnsafeCell::new(Vec::with_capacity(64)),
+            jobs: UnsafeCell::new(Vec::with_capacity(jobs)),
         });
         let s = shared.clone();
-        let handle = std::thread::Builder::new().name("myelin-worker".into()).spawn(move || work(&s))?;
+        let started = Arc::new(std::sync::Barrier::new(2));
+        let on_start = started.clone();
+        let handle = std::thread::Builder::new().name("myelin-worker".into()).spawn(move || {
+            on_start.wait();
+            drop(on_start);
+            work(&s)
+        })?;
+        started.wait();
         let thread = handle.thread().clone();
         Ok(Worker { shared, thread, handle: Some(handle) })
     }
