@@ -141,8 +141,18 @@ fn execute(args: &FeaturesArgs, sources: &mut SourceMap) -> Result<String, Failu
         let msg = format!("malformed trace `{}`: {e}", args.trace.display());
         Failure::new(EXIT_INPUT, Diagnostic::error(E_TRACE_CONTENT, msg))
     })?;
-    let mut extractor = FeatureExtractor::new(trace, settings)
-        .map_err(|e| Failure::new(EXIT_USAGE, Diagnostic::error(E_SETTINGS, e.to_string())))?;
+    // The settings were checked above, so what can fail here is the grid the trace's span
+    // needs: the trace (and the step) decide it, and the trace is the input.
+    let mut extractor = FeatureExtractor::new(trace, settings).map_err(|e| {
+        let msg = format!("trace `{}`: {e}", args.trace.display());
+        Failure::new(
+            EXIT_INPUT,
+            Diagnostic::error(E_TRACE_CONTENT, msg).with_hint(format!(
+                "the trace spans {} ms; check its time column, or give a larger --interp-step",
+                columns.time.last().copied().unwrap_or(0.0) - columns.time.first().copied().unwrap_or(0.0)
+            )),
+        )
+    })?;
 
     let mut out = String::with_capacity(64 * features.len());
     out.push('{');
@@ -243,6 +253,14 @@ mod tests {
         assert_eq!(e.code, EXIT_INPUT);
         let text = sources.render(&e.diagnostics);
         assert!(text.contains("bad.csv:3:5") && text.contains("voltage `oops` is not a number"), "{text}");
+
+        // A trace whose span needs a grid too large for memory is a bad input, not bad usage.
+        let long = write("long.csv", "t,v\n0,-70\n1,-70\n1e13,-70\n");
+        let mut sources = SourceMap::new();
+        let e = execute(&args(long, &["AP_height"]), &mut sources).err().unwrap();
+        assert_eq!(e.code, EXIT_INPUT);
+        let text = sources.render(&e.diagnostics);
+        assert!(text.contains("the trace spans 10000000000000 ms"), "{text}");
 
         let missing = std::env::temp_dir().join("myelin-no-such-trace.csv");
         assert_eq!(
