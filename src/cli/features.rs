@@ -122,9 +122,10 @@ fn execute(args: &FeaturesArgs, sources: &mut SourceMap) -> Result<String, Failu
             let message = format!("malformed trace: {}", e.message);
             let mut d = match std::fs::read(&args.trace) {
                 Ok(bytes) => {
+                    let (start, end) = (lossy_offset(&bytes, e.span.start), lossy_offset(&bytes, e.span.end));
                     let id = sources.add(&args.trace, String::from_utf8_lossy(&bytes).into_owned());
                     Diagnostic::error(E_TRACE_CONTENT, message)
-                        .with_primary(Span::new(id, e.span.start, e.span.end), "here")
+                        .with_primary(Span::new(id, start, end), "here")
                 }
                 Err(_) => Diagnostic::error(
                     E_TRACE_CONTENT,
@@ -184,6 +185,30 @@ fn execute(args: &FeaturesArgs, sources: &mut SourceMap) -> Result<String, Failu
     Ok(out)
 }
 
+/// Where byte `at` of `bytes` lands in `String::from_utf8_lossy(bytes)`, in which every invalid
+/// sequence became U+FFFD (three bytes): the reader's spans count raw bytes, the shown text does
+/// not.
+fn lossy_offset(bytes: &[u8], at: usize) -> usize {
+    let (mut raw, mut shown) = (0, 0);
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid().len();
+        if at <= raw + valid {
+            return shown + (at - raw);
+        }
+        raw += valid;
+        shown += valid;
+        let invalid = chunk.invalid().len();
+        if invalid > 0 {
+            if at < raw + invalid {
+                return shown;
+            }
+            raw += invalid;
+            shown += char::REPLACEMENT_CHARACTER.len_utf8();
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +242,18 @@ mod tests {
             s.push_str(&format!("{t},{v}\n"));
         }
         s
+    }
+
+    #[test]
+    fn byte_offsets_map_into_the_lossy_text() {
+        let bytes = b"ab\xffcd\xe2\x82";
+        let shown = String::from_utf8_lossy(bytes);
+        assert_eq!(shown, "ab\u{fffd}cd\u{fffd}");
+        assert_eq!(lossy_offset(bytes, 0), 0);
+        assert_eq!(lossy_offset(bytes, 2), 2);
+        assert_eq!(lossy_offset(bytes, 3), 5);
+        assert_eq!(lossy_offset(bytes, 5), 7);
+        assert_eq!(lossy_offset(bytes, 7), 10);
     }
 
     #[test]
@@ -261,6 +298,16 @@ mod tests {
         assert_eq!(e.code, EXIT_INPUT);
         let text = sources.render(&e.diagnostics);
         assert!(text.contains("the trace spans 10000000000000 ms"), "{text}");
+
+        // A line with invalid UTF-8: the underline covers the whole line as shown (each invalid
+        // byte is one replacement character of three bytes in the shown text).
+        let bytes = b"t,v\n0,1 \xff\xfe\n0.1,2\n0.2,3\n";
+        let bad = std::env::temp_dir().join(format!("myelin-features-{}-latin.csv", std::process::id()));
+        std::fs::write(&bad, bytes).unwrap();
+        let mut sources = SourceMap::new();
+        let e = execute(&args(bad, &["AP_height"]), &mut sources).err().unwrap();
+        let text = sources.render(&e.diagnostics);
+        assert!(text.contains("2 │ 0,1 \u{fffd}\u{fffd}\n  │ ^^^^^^ here"), "{text}");
 
         let missing = std::env::temp_dir().join("myelin-no-such-trace.csv");
         assert_eq!(
