@@ -243,6 +243,33 @@ impl Cable {
 mod tests {
     use super::*;
 
+    /// Uniform numbers in [0, 1) from a xorshift generator (reproducible test trees).
+    fn uniform(mut s: u64) -> impl FnMut() -> f64 {
+        move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Parents of a random forest of `n_roots` trees and up to `most` more nodes: sections as
+    /// chains, branching at random earlier nodes (some nodes get many children).
+    fn random_tree(rand: &mut impl FnMut() -> f64, n_roots: usize, most: usize) -> Vec<u32> {
+        let n = n_roots + (rand() * most as f64) as usize;
+        (0..n)
+            .map(|i| {
+                if i < n_roots {
+                    u32::MAX
+                } else if rand() < 0.8 && i > n_roots {
+                    (i - 1) as u32
+                } else {
+                    (rand() * i as f64) as u32
+                }
+            })
+            .collect()
+    }
+
     /// NEURON's `triang` and `bksub`, node by node in index order.
     fn solve_in_neuron_order(
         n_roots: usize,
@@ -270,28 +297,10 @@ mod tests {
 
     #[test]
     fn interleaved_solve_is_bit_identical_to_neuron_order() {
-        let mut s: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut rand = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rand = uniform(0x2545_F491_4F6C_DD1D);
         for case in 0..200 {
-            let n_roots = 1 + case % 3;
-            let n = n_roots + (rand() * 300.0) as usize;
-            // Sections as chains, branching at random earlier nodes; some nodes with many children.
-            let parent: Vec<u32> = (0..n)
-                .map(|i| {
-                    if i < n_roots {
-                        u32::MAX
-                    } else if rand() < 0.8 && i > n_roots {
-                        (i - 1) as u32
-                    } else {
-                        (rand() * i as f64) as u32
-                    }
-                })
-                .collect();
+            let parent = random_tree(&mut rand, 1 + case % 3, 300);
+            let (n_roots, n) = (1 + case % 3, parent.len());
             let a: Vec<f64> = (0..n).map(|_| -rand() - 0.1).collect();
             let b: Vec<f64> = (0..n).map(|_| -rand() - 0.1).collect();
             let d0: Vec<f64> = (0..n).map(|_| 4.0 + 3.0 * rand()).collect();
@@ -311,18 +320,10 @@ mod tests {
 
     #[test]
     fn axial_terms_are_bit_identical_to_neuron_order() {
-        let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut rand = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rand = uniform(0x9E37_79B9_7F4A_7C15);
         for case in 0..100 {
-            let n_roots = 1 + case % 2;
-            let n = n_roots + (rand() * 200.0) as usize;
-            let parent: Vec<u32> =
-                (0..n).map(|i| if i < n_roots { u32::MAX } else { (rand() * i as f64) as u32 }).collect();
+            let parent = random_tree(&mut rand, 1 + case % 2, 200);
+            let (n_roots, n) = (1 + case % 2, parent.len());
             let a: Vec<f64> = (0..n).map(|_| -rand()).collect();
             let b: Vec<f64> = (0..n).map(|_| -rand()).collect();
             let v: Vec<f64> = (0..n).map(|_| -70.0 + 30.0 * rand()).collect();
