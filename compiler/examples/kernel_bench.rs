@@ -6,17 +6,10 @@ use myelin_compiler::codegen::jit;
 use myelin_compiler::diag::SourceMap;
 use myelin_compiler::driver;
 use myelin_compiler::mir::lower::LowerOptions;
-use myelin_runtime::abi::{IonColumns, KernelArgs, KernelFn, Services};
-use std::ffi::c_void;
+use myelin_runtime::abi::KernelFn;
+use myelin_runtime::standalone::{inert_services, KernelStorage, ION_CONC_IN, ION_CONC_OUT, ION_EREV};
 use std::path::PathBuf;
 use std::time::Instant;
-
-extern "C" fn send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
-extern "C" fn mv(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn ev(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn rnd(_: *mut c_void, _: u32, _: u64) -> f64 {
-    0.5
-}
 
 fn files(args: &[String]) -> Vec<PathBuf> {
     let mut v = Vec::new();
@@ -65,63 +58,19 @@ fn main() {
         };
         let j = jit::compile_with(&m, opts).expect("jit");
         let compile_ms = t0.elapsed().as_secs_f64() * 1e3;
-        // Storage.
-        let mut v: Vec<f64> = (0..n).map(|k| -70.0 + (k % 100) as f64 * 0.5).collect();
-        let mut i = vec![0.0; n];
-        let mut g = vec![0.0; n];
-        let area = vec![500.0; n];
-        let diam = vec![1.0; n];
-        let node: Vec<u32> = (0..n as u32).collect();
-        let mut cols: Vec<Vec<f64>> = m.meta.fields.iter().map(|fm| vec![fm.default; n]).collect();
-        let mut fields: Vec<*mut f64> = cols.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let mut globals: Vec<f64> = m.meta.globals.iter().map(|g| g.default).collect();
-        let mut ion_data: Vec<[Vec<f64>; 5]> = m
-            .meta
-            .ions
-            .iter()
-            .map(|_| [vec![0.0; n], vec![0.0; n], vec![50.0; n], vec![1e-4; n], vec![2.0; n]])
-            .collect();
-        let ions: Vec<IonColumns> = ion_data
-            .iter_mut()
-            .map(|c| {
-                let [a, b, e, ci, co] = c;
-                IonColumns {
-                    cur: a.as_mut_ptr(),
-                    didv: b.as_mut_ptr(),
-                    erev: e.as_mut_ptr(),
-                    conc_in: ci.as_mut_ptr(),
-                    conc_out: co.as_mut_ptr(),
-                    valence: 2.0,
-                }
-            })
-            .collect();
-        let services = Services {
-            ctx: std::ptr::null_mut(),
-            net_send: send,
-            net_move: mv,
-            net_event: ev,
-            random_uniform: rnd,
-        };
-        let args = KernelArgs {
-            count: n as u64,
-            mech_id: 0,
-            secondorder: 0,
-            t: 0.0,
-            dt: 0.025,
-            celsius: 34.0,
-            v: v.as_mut_ptr(),
-            i: i.as_mut_ptr(),
-            g: g.as_mut_ptr(),
-            area: area.as_ptr(),
-            diam: diam.as_ptr(),
-            node: node.as_ptr(),
-            fields: fields.as_mut_ptr(),
-            globals: globals.as_mut_ptr(),
-            ions: ions.as_ptr(),
-            services: &services,
-            reserved: std::ptr::null_mut(),
-        };
-        let rate = |k: Option<KernelFn>| -> String {
+        // Storage: voltages spread over -70..-20 mV, ion values of a typical cell.
+        let mut storage = KernelStorage::new(&m.meta, m.n_globals as usize, n);
+        for (k, v) in storage.v.iter_mut().enumerate() {
+            *v = -70.0 + (k % 100) as f64 * 0.5;
+        }
+        storage.area.fill(500.0);
+        for c in &mut storage.ions {
+            c[ION_EREV].fill(50.0);
+            c[ION_CONC_IN].fill(1e-4);
+            c[ION_CONC_OUT].fill(2.0);
+        }
+        let services = inert_services();
+        let mut rate = |k: Option<KernelFn>| -> String {
             match k {
                 None => "-".into(),
                 Some(k) => {
@@ -130,12 +79,15 @@ fn main() {
                     let per = (steps / trials).max(1);
                     let mut best = f64::INFINITY;
                     for _ in 0..trials {
-                        let t = Instant::now();
-                        for _ in 0..per {
-                            // SAFETY: args describes valid storage for this mechanism.
-                            unsafe { k(&args) };
-                        }
-                        best = best.min(t.elapsed().as_secs_f64() / per as f64);
+                        let secs = storage.with_args((0.0, 0.025, 34.0), &services, |args| {
+                            let t = Instant::now();
+                            for _ in 0..per {
+                                // SAFETY: args describes valid storage for this mechanism.
+                                unsafe { k(args) };
+                            }
+                            t.elapsed().as_secs_f64()
+                        });
+                        best = best.min(secs / per as f64);
                     }
                     format!("{:.1}", n as f64 / best / 1e6)
                 }

@@ -7,15 +7,10 @@ use myelin_compiler::driver;
 use myelin_compiler::interp::{self, EntryPoint};
 use myelin_compiler::mir::lower::LowerOptions;
 use myelin_compiler::nmodl;
-use myelin_runtime::abi::{IonColumns, KernelArgs, Services};
-use std::ffi::c_void;
+use myelin_runtime::standalone::{
+    inert_services, KernelStorage, ION_CONC_IN, ION_CONC_OUT, ION_CUR, ION_DIDV, ION_EREV,
+};
 use std::path::Path;
-
-extern "C" fn send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
-extern "C" fn mv(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn rnd(_: *mut c_void, _: u32, _: u64) -> f64 {
-    0.5
-}
 
 fn lowered(file: &str, symbolic: bool) -> myelin_compiler::mir::Mechanism {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mechanisms").join(file);
@@ -29,63 +24,21 @@ fn lowered(file: &str, symbolic: bool) -> myelin_compiler::mir::Mechanism {
 
 /// (i, g, ion currents, ion di/dv) after init + compute_currents at voltage `v`.
 fn currents(m: &myelin_compiler::mir::Mechanism, v: f64) -> (f64, f64, Vec<f64>, Vec<f64>) {
-    let mut vs = vec![v];
-    let (mut i, mut g) = (vec![0.0], vec![0.0]);
-    let (area, diam, node) = (vec![500.0], vec![10.0], vec![0u32]);
-    let mut cols: Vec<Vec<f64>> = m.meta.fields.iter().map(|f| vec![f.default]).collect();
-    let mut fields: Vec<*mut f64> = cols.iter_mut().map(|c| c.as_mut_ptr()).collect();
-    let mut globals: Vec<f64> = m.meta.globals.iter().map(|g| g.default).collect();
-    let mut ion_data: Vec<[Vec<f64>; 5]> =
-        m.meta.ions.iter().map(|_| [vec![0.0], vec![0.0], vec![40.0], vec![5e-5], vec![2.0]]).collect();
-    let ions: Vec<IonColumns> = ion_data
-        .iter_mut()
-        .map(|c| {
-            let [a, b, e, ci, co] = c;
-            IonColumns {
-                cur: a.as_mut_ptr(),
-                didv: b.as_mut_ptr(),
-                erev: e.as_mut_ptr(),
-                conc_in: ci.as_mut_ptr(),
-                conc_out: co.as_mut_ptr(),
-                valence: 1.0,
-            }
-        })
-        .collect();
-    let services = Services {
-        ctx: std::ptr::null_mut(),
-        net_send: send,
-        net_move: mv,
-        net_event: mv,
-        random_uniform: rnd,
-    };
-    let args = KernelArgs {
-        count: 1,
-        mech_id: 0,
-        secondorder: 0,
-        t: 0.0,
-        dt: 0.025,
-        celsius: 6.3,
-        v: vs.as_mut_ptr(),
-        i: i.as_mut_ptr(),
-        g: g.as_mut_ptr(),
-        area: area.as_ptr(),
-        diam: diam.as_ptr(),
-        node: node.as_ptr(),
-        fields: fields.as_mut_ptr(),
-        globals: globals.as_mut_ptr(),
-        ions: ions.as_ptr(),
-        services: &services,
-        reserved: std::ptr::null_mut(),
-    };
+    let mut s = KernelStorage::new(&m.meta, m.n_globals as usize, 1);
+    (s.area[0], s.diam[0]) = (500.0, 10.0);
+    for c in &mut s.ions {
+        (c[ION_EREV][0], c[ION_CONC_IN][0], c[ION_CONC_OUT][0]) = (40.0, 5e-5, 2.0);
+    }
+    let (env, services) = ((0.0, 0.025, 6.3), inert_services());
     // Initialise at -65 mV, then evaluate the currents at v.
     let j = jit::compile(m).expect("jit");
-    vs[0] = -65.0;
-    unsafe { j.kernels.init.expect("init")(&args) };
-    vs[0] = v;
-    unsafe { interp::run(m, EntryPoint::ComputeCurrents, &args) };
-    let ic: Vec<f64> = ion_data.iter().map(|c| c[0][0]).collect();
-    let id: Vec<f64> = ion_data.iter().map(|c| c[1][0]).collect();
-    (i[0], g[0], ic, id)
+    s.v[0] = -65.0;
+    s.with_args(env, &services, |a| unsafe { j.kernels.init.expect("init")(a) });
+    s.v[0] = v;
+    s.with_args(env, &services, |a| unsafe { interp::run(m, EntryPoint::ComputeCurrents, a) });
+    let ic: Vec<f64> = s.ions.iter().map(|c| c[ION_CUR][0]).collect();
+    let id: Vec<f64> = s.ions.iter().map(|c| c[ION_DIDV][0]).collect();
+    (s.i[0], s.g[0], ic, id)
 }
 
 #[test]

@@ -7,8 +7,8 @@ use myelin_compiler::codegen::jit::JitMechanism;
 use myelin_compiler::driver::jit_source;
 use myelin_compiler::interp::{self, EntryPoint};
 use myelin_compiler::mir::Mechanism;
-use myelin_runtime::abi::{IonColumns, KernelArgs, MechanismKind, Services};
-use std::ffi::c_void;
+use myelin_runtime::abi::{KernelArgs, MechanismKind};
+use myelin_runtime::standalone::{inert_services, KernelStorage};
 
 /// A tiny deterministic generator (xorshift) so that failures are reproducible.
 struct Rng(u64);
@@ -24,37 +24,22 @@ impl Rng {
     }
 }
 
-extern "C" fn no_send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
-extern "C" fn no_move(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn no_event(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn no_random(_: *mut c_void, _: u32, instance: u64) -> f64 {
-    // Deterministic per instance so that both back ends see the same draws.
-    (instance as f64 * 0.618033988749895).fract()
-}
-
-/// Owned memory behind a KernelArgs block.
+/// Owned memory behind a KernelArgs block, and a NET_RECEIVE weight vector.
 #[derive(Clone)]
 struct Storage {
-    count: usize,
-    v: Vec<f64>,
-    i: Vec<f64>,
-    g: Vec<f64>,
-    area: Vec<f64>,
-    diam: Vec<f64>,
-    node: Vec<u32>,
-    fields: Vec<Vec<f64>>,
-    globals: Vec<f64>,
-    ions: Vec<[Vec<f64>; 5]>,
+    k: KernelStorage,
     weights: Vec<f64>,
 }
 
 impl Storage {
+    /// Random values everywhere; point processes share nodes (count + 2 nodes).
     fn new(m: &Mechanism, count: usize, rng: &mut Rng) -> Storage {
         let nodes = count + 2;
-        let node: Vec<u32> = (0..count)
-            .map(|k| if m.meta.kind == MechanismKind::Density { k as u32 } else { (k % nodes) as u32 })
+        let mut k = KernelStorage::new(&m.meta, m.n_globals as usize, count);
+        k.node = (0..count)
+            .map(|i| if m.meta.kind == MechanismKind::Density { i as u32 } else { (i % nodes) as u32 })
             .collect();
-        let fields =
+        k.fields =
             m.meta
                 .fields
                 .iter()
@@ -70,82 +55,27 @@ impl Storage {
                         .collect()
                 })
                 .collect();
-        let mut globals: Vec<f64> = m.meta.globals.iter().map(|g| g.default).collect();
-        globals.resize(m.n_globals as usize, 0.0);
-        let ions = m
-            .meta
-            .ions
-            .iter()
-            .map(|_| {
-                [
-                    (0..nodes).map(|_| rng.range(-0.01, 0.01)).collect(),
-                    vec![0.0; nodes],
-                    (0..nodes).map(|_| rng.range(-90.0, 60.0)).collect(),
-                    (0..nodes).map(|_| rng.range(1e-5, 10.0)).collect(),
-                    (0..nodes).map(|_| rng.range(2.0, 140.0)).collect(),
-                ]
-            })
-            .collect();
-        Storage {
-            count,
-            v: (0..nodes).map(|_| rng.range(-90.0, 40.0)).collect(),
-            i: vec![0.0; nodes],
-            g: vec![0.0; nodes],
-            area: (0..nodes).map(|_| rng.range(50.0, 900.0)).collect(),
-            diam: (0..nodes).map(|_| rng.range(0.5, 20.0)).collect(),
-            node,
-            fields,
-            globals,
-            ions,
-            weights: vec![rng.range(0.0, 0.1), 0.0, 0.0, 0.0],
+        for c in &mut k.ions {
+            *c = [
+                (0..nodes).map(|_| rng.range(-0.01, 0.01)).collect(),
+                vec![0.0; nodes],
+                (0..nodes).map(|_| rng.range(-90.0, 60.0)).collect(),
+                (0..nodes).map(|_| rng.range(1e-5, 10.0)).collect(),
+                (0..nodes).map(|_| rng.range(2.0, 140.0)).collect(),
+            ];
         }
+        k.v = (0..nodes).map(|_| rng.range(-90.0, 40.0)).collect();
+        k.i = vec![0.0; nodes];
+        k.g = vec![0.0; nodes];
+        k.area = (0..nodes).map(|_| rng.range(50.0, 900.0)).collect();
+        k.diam = (0..nodes).map(|_| rng.range(0.5, 20.0)).collect();
+        Storage { k, weights: vec![rng.range(0.0, 0.1), 0.0, 0.0, 0.0] }
     }
 
-    /// Runs `f` with a KernelArgs pointing into this storage.
+    /// Runs `f` with a KernelArgs pointing into this storage, and the weight vector.
     fn with_args(&mut self, f: impl FnOnce(&KernelArgs, *mut f64)) {
-        let mut field_ptrs: Vec<*mut f64> = self.fields.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let ion_cols: Vec<IonColumns> = self
-            .ions
-            .iter_mut()
-            .map(|c| {
-                let [cur, didv, erev, ci, co] = c;
-                IonColumns {
-                    cur: cur.as_mut_ptr(),
-                    didv: didv.as_mut_ptr(),
-                    erev: erev.as_mut_ptr(),
-                    conc_in: ci.as_mut_ptr(),
-                    conc_out: co.as_mut_ptr(),
-                    valence: 2.0,
-                }
-            })
-            .collect();
-        let services = Services {
-            ctx: std::ptr::null_mut(),
-            net_send: no_send,
-            net_move: no_move,
-            net_event: no_event,
-            random_uniform: no_random,
-        };
-        let args = KernelArgs {
-            count: self.count as u64,
-            mech_id: 0,
-            secondorder: 0,
-            t: 3.0,
-            dt: 0.025,
-            celsius: 34.0,
-            v: self.v.as_ptr(),
-            i: self.i.as_mut_ptr(),
-            g: self.g.as_mut_ptr(),
-            area: self.area.as_ptr(),
-            diam: self.diam.as_ptr(),
-            node: self.node.as_ptr(),
-            fields: field_ptrs.as_mut_ptr(),
-            globals: self.globals.as_mut_ptr(),
-            ions: ion_cols.as_ptr(),
-            services: &services,
-            reserved: std::ptr::null_mut(),
-        };
-        f(&args, self.weights.as_mut_ptr());
+        let w = self.weights.as_mut_ptr();
+        self.k.with_args((3.0, 0.025, 34.0), &inert_services(), |a| f(a, w));
     }
 
     fn all_values(&self) -> Vec<(String, f64)> {
@@ -153,13 +83,13 @@ impl Storage {
         let mut push = |name: &str, xs: &[f64]| {
             v.extend(xs.iter().enumerate().map(|(k, x)| (format!("{name}[{k}]"), *x)))
         };
-        push("i", &self.i);
-        push("g", &self.g);
-        for (k, f) in self.fields.iter().enumerate() {
+        push("i", &self.k.i);
+        push("g", &self.k.g);
+        for (k, f) in self.k.fields.iter().enumerate() {
             push(&format!("field{k}"), f);
         }
-        push("globals", &self.globals);
-        for (k, c) in self.ions.iter().enumerate() {
+        push("globals", &self.k.globals);
+        for (k, c) in self.k.ions.iter().enumerate() {
             for (j, col) in c.iter().enumerate() {
                 push(&format!("ion{k}.{j}"), col);
             }
@@ -319,10 +249,10 @@ fn generated_exponential_is_bit_exact() {
     let mut s = Storage::new(&mir, 4001, &mut rng);
     let init = jit.kernels.init.expect("init kernel");
     s.with_args(|a, _| unsafe { init(a) });
-    for i in 0..s.count {
-        let xi = s.fields[x][i];
+    for i in 0..s.k.count {
+        let xi = s.k.fields[x][i];
         for (y, f) in ys.iter().zip(args) {
-            let (got, want) = (s.fields[*y][i], exp(f(xi)));
+            let (got, want) = (s.k.fields[*y][i], exp(f(xi)));
             assert_eq!(got.to_bits(), want.to_bits(), "exp({:e}): JIT {got:e}, expected {want:e}", f(xi));
         }
     }

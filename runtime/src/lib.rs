@@ -27,6 +27,7 @@ pub mod parallel;
 pub mod probes;
 pub mod rng;
 pub mod spec;
+pub mod standalone;
 pub mod stimuli;
 #[cfg(feature = "testing")]
 pub mod testing;

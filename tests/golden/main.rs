@@ -12,10 +12,12 @@ use flate2::read::GzDecoder;
 use myelin_compiler::codegen::jit::JitMechanism;
 use myelin_compiler::driver::jit_source;
 use myelin_compiler::mir::Mechanism;
-use myelin_runtime::abi::{IonColumns, KernelArgs, KernelFn, Services};
+use myelin_runtime::abi::KernelFn;
+use myelin_runtime::standalone::{
+    inert_services, KernelStorage, ION_CONC_IN, ION_CONC_OUT, ION_CUR, ION_DIDV, ION_EREV,
+};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::ffi::c_void;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -85,61 +87,28 @@ fn compile(name: &str) -> (Mechanism, JitMechanism) {
     jit_source(&path.to_string_lossy(), &text).unwrap_or_else(|e| panic!("{name}.mod does not compile:\n{e}"))
 }
 
-extern "C" fn no_send(_: *mut c_void, _: u32, _: u64, _: *mut f64, _: f64, _: f64) {}
-extern "C" fn no_move(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn no_event(_: *mut c_void, _: u32, _: u64, _: f64) {}
-extern "C" fn no_random(_: *mut c_void, _: u32, _: u64) -> f64 {
-    f64::NAN
-}
-
 /// One instance of a density mechanism on one compartment, with its own storage.
 struct Single {
     mir: Mechanism,
     jit: JitMechanism,
-    v: [f64; 1],
-    i: [f64; 1],
-    g: [f64; 1],
-    area: [f64; 1],
-    diam: [f64; 1],
-    node: [u32; 1],
-    fields: Vec<[f64; 1]>,
-    globals: Vec<f64>,
-    /// Per ion: current, dI/dv, reversal potential, inner and outer concentration.
-    ions: Vec<[[f64; 1]; 5]>,
+    s: KernelStorage,
     celsius: f64,
 }
-
-/// Ion column order in [`Single::ions`].
-const CUR: usize = 0;
-const EREV: usize = 2;
-const CONC_IN: usize = 3;
 
 impl Single {
     fn new(name: &str, params: &HashMap<String, f64>, celsius: f64) -> Single {
         let (mir, jit) = compile(name);
-        let mut fields: Vec<[f64; 1]> = mir.meta.fields.iter().map(|f| [f.default]).collect();
+        let mut s = KernelStorage::new(&mir.meta, mir.n_globals as usize, 1);
         for (p, val) in params {
             let k = mir.meta.field_index(p).unwrap_or_else(|| panic!("{name}: no field {p}"));
-            fields[k] = [*val];
+            s.fields[k][0] = *val;
         }
-        let mut globals: Vec<f64> = mir.meta.globals.iter().map(|g| g.default).collect();
-        globals.resize(mir.n_globals as usize, 0.0);
         // NEURON's defaults: cai0 5e-5 mM, cao0 2 mM (ca); others are set by the caller.
-        let ions = mir.meta.ions.iter().map(|_| [[0.0], [0.0], [0.0], [5e-5], [2.0]]).collect();
-        Single {
-            mir,
-            jit,
-            v: [0.0],
-            i: [0.0],
-            g: [0.0],
-            area: [std::f64::consts::PI * 400.0],
-            diam: [20.0],
-            node: [0],
-            fields,
-            globals,
-            ions,
-            celsius,
+        for c in &mut s.ions {
+            (c[ION_CONC_IN][0], c[ION_CONC_OUT][0]) = (5e-5, 2.0);
         }
+        (s.area[0], s.diam[0]) = (std::f64::consts::PI * 400.0, 20.0);
+        Single { mir, jit, s, celsius }
     }
 
     fn ion(&self, name: &str) -> Option<usize> {
@@ -148,77 +117,31 @@ impl Single {
 
     fn field(&self, name: &str) -> f64 {
         let k = self.mir.meta.field_index(name).unwrap_or_else(|| panic!("no field {name}"));
-        self.fields[k][0]
+        self.s.fields[k][0]
     }
 
     fn call(&mut self, kernel: Option<KernelFn>, t: f64) {
         let Some(kernel) = kernel else { return };
-        let mut field_ptrs: Vec<*mut f64> = self.fields.iter_mut().map(|c| c.as_mut_ptr()).collect();
-        let ion_cols: Vec<IonColumns> = self
-            .ions
-            .iter_mut()
-            .zip(&self.mir.meta.ions)
-            .map(|(c, u)| {
-                let [cur, didv, erev, ci, co] = c;
-                IonColumns {
-                    cur: cur.as_mut_ptr(),
-                    didv: didv.as_mut_ptr(),
-                    erev: erev.as_mut_ptr(),
-                    conc_in: ci.as_mut_ptr(),
-                    conc_out: co.as_mut_ptr(),
-                    valence: u.valence.unwrap_or(if u.ion == "ca" { 2.0 } else { 1.0 }),
-                }
-            })
-            .collect();
-        let services = Services {
-            ctx: std::ptr::null_mut(),
-            net_send: no_send,
-            net_move: no_move,
-            net_event: no_event,
-            random_uniform: no_random,
-        };
-        let args = KernelArgs {
-            count: 1,
-            mech_id: 0,
-            secondorder: 0,
-            t,
-            dt: DT,
-            celsius: self.celsius,
-            v: self.v.as_ptr(),
-            i: self.i.as_mut_ptr(),
-            g: self.g.as_mut_ptr(),
-            area: self.area.as_ptr(),
-            diam: self.diam.as_ptr(),
-            node: self.node.as_ptr(),
-            fields: field_ptrs.as_mut_ptr(),
-            globals: self.globals.as_mut_ptr(),
-            ions: ion_cols.as_ptr(),
-            services: &services,
-            reserved: std::ptr::null_mut(),
-        };
-        // SAFETY: every pointer refers to live storage of this struct sized for one instance on
-        // one node, which is what the kernel was compiled to index.
-        unsafe { kernel(&args) }
+        // SAFETY: the block points into storage sized for one instance on one node, which is
+        // what the kernel indexes.
+        self.s.with_args((t, DT, self.celsius), &inert_services(), |args| unsafe { kernel(args) })
     }
 
     fn init(&mut self, v: f64) {
-        self.v = [v];
+        self.s.v[0] = v;
         self.call(self.jit.kernels.init, 0.0);
     }
 
     fn currents(&mut self, v: f64, t: f64) {
-        self.v = [v];
-        self.i = [0.0];
-        self.g = [0.0];
-        for ion in &mut self.ions {
-            ion[CUR] = [0.0];
-            ion[1] = [0.0];
+        (self.s.v[0], self.s.i[0], self.s.g[0]) = (v, 0.0, 0.0);
+        for ion in &mut self.s.ions {
+            (ion[ION_CUR][0], ion[ION_DIDV][0]) = (0.0, 0.0);
         }
         self.call(self.jit.kernels.compute_currents, t);
     }
 
     fn advance(&mut self, v: f64, t: f64) {
-        self.v = [v];
+        self.s.v[0] = v;
         self.call(self.jit.kernels.advance_state, t);
     }
 }
@@ -277,7 +200,7 @@ fn replay(
     let mut m = Single::new(mech, params, model["celsius"].as_f64().expect("celsius"));
     for (ion, key) in [("na", "ena_mV"), ("k", "ek_mV"), ("ca", "eca_mV")] {
         if let (Some(k), Some(e)) = (m.ion(ion), model[key].as_f64()) {
-            m.ions[k][EREV] = [e];
+            m.s.ions[k][ION_EREV][0] = e;
         }
     }
     let ca = m.ion("ca");
@@ -286,7 +209,7 @@ fn replay(
     let v = table.col("v_mV");
     let r0 = rows.start;
     if let (Some(k), Some(c)) = (ca, cai) {
-        m.ions[k][CONC_IN] = [c[r0]];
+        m.s.ions[k][ION_CONC_IN][0] = c[r0];
     }
     m.init(v[r0]);
     for s in &what.states {
@@ -307,7 +230,7 @@ fn replay(
         if let (Some(k), Some(c)) = (ca, cai) {
             // NEURON advances the mechanisms in registration order, CaDynamics_E2 before SK_E2,
             // so SK_E2 sees the cai of the new time point (with cai[n] z differs by 2 %).
-            m.ions[k][CONC_IN] = [c[n + 1]];
+            m.s.ions[k][ION_CONC_IN][0] = c[n + 1];
         }
         m.advance(v[n + 1], t[n] + DT);
         for s in &what.states {
@@ -420,13 +343,13 @@ fn cadynamics_e2() {
         for rows in table.sweeps() {
             let mut m = Single::new("CaDynamics_E2", &params, 34.0);
             let k = m.ion("ca").expect("ca");
-            m.ions[k][CONC_IN] = [cai[rows.start]];
+            m.s.ions[k][ION_CONC_IN][0] = cai[rows.start];
             m.init(-80.0);
             for n in rows.start..rows.end - 1 {
                 // The calcium current of the step is the one the channels computed at its start.
-                m.ions[k][CUR] = [ica[n + 1]];
+                m.s.ions[k][ION_CUR][0] = ica[n + 1];
                 m.advance(0.0, t[n] + DT);
-                worst.see("cai", m.ions[k][CONC_IN][0], cai[n + 1], scale(&cai[rows.clone()]), n + 1);
+                worst.see("cai", m.s.ions[k][ION_CONC_IN][0], cai[n + 1], scale(&cai[rows.clone()]), n + 1);
             }
         }
         worst.check(&format!("CaDynamics_E2 {protocol}"));
