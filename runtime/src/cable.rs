@@ -24,9 +24,8 @@ pub struct Cable {
     eliminate: Vec<u32>,
     /// Order of the back-substitution steps (non-root nodes), interleaved likewise.
     substitute: Vec<u32>,
-    /// Children of each node by increasing index: `children[child_start[i]..child_start[i + 1]]`.
-    child_start: Vec<u32>,
-    children: Vec<u32>,
+    /// Children of each node (for the axial terms each row pulls in).
+    kids: ChildLists,
 }
 
 /// Independent steps placed side by side in the solve's orders: enough for the processor to
@@ -41,21 +40,19 @@ const INTERLEAVE: usize = 8;
 /// depends on the steps of `i`'s children, which complete `i`'s row, and on the step of the
 /// sibling that NEURON eliminates into `p` just before `i` (the next larger index), which keeps
 /// the order of the subtractions from `p`'s row. A substitution step depends on its parent's.
-fn interleaved_orders(n_roots: usize, parent: &[u32]) -> (Vec<u32>, Vec<u32>) {
+fn interleaved_orders(n_roots: usize, parent: &[u32], kids: &ChildLists) -> (Vec<u32>, Vec<u32>) {
     let n = parent.len();
-    // For each node: children still to eliminate, and the next smaller sibling (which waits for
-    // it) — children are listed by decreasing index, NEURON's elimination order.
+    // For each node: the steps it still waits for (its children's, and its next larger
+    // sibling's), and the smaller sibling that waits for it.
     let mut pending = vec![0u32; n];
-    let mut next_sibling = vec![u32::MAX; n];
-    let mut last_child = vec![u32::MAX; n];
-    for i in (n_roots..n).rev() {
-        let p = parent[i] as usize;
-        pending[p] += 1;
-        if last_child[p] != u32::MAX {
-            next_sibling[last_child[p] as usize] = i as u32;
-            pending[i] += 1;
+    let mut waits_for_me = vec![u32::MAX; n];
+    for p in 0..n {
+        let c = kids.of(p);
+        pending[p] += c.len() as u32;
+        for w in c.windows(2) {
+            waits_for_me[w[1] as usize] = w[0];
+            pending[w[0] as usize] += 1;
         }
-        last_child[p] = i as u32;
     }
     let mut eliminate = Vec::with_capacity(n - n_roots);
     let mut ready: std::collections::BinaryHeap<u32> =
@@ -73,8 +70,8 @@ fn interleaved_orders(n_roots: usize, parent: &[u32]) -> (Vec<u32>, Vec<u32>) {
         }
         eliminate.extend_from_slice(&round);
         for &i in &round {
-            let p = parent[i as usize] as usize;
-            for w in [p, next_sibling[i as usize] as usize] {
+            for w in [parent[i as usize], waits_for_me[i as usize]] {
+                let w = w as usize;
                 if w < n {
                     pending[w] -= 1;
                     if pending[w] == 0 && w >= n_roots {
@@ -84,22 +81,49 @@ fn interleaved_orders(n_roots: usize, parent: &[u32]) -> (Vec<u32>, Vec<u32>) {
             }
         }
     }
-    let mut children: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for i in n_roots..n {
-        children[parent[i] as usize].push(i as u32);
-    }
     let mut substitute = Vec::with_capacity(n - n_roots);
     let mut ready: std::collections::VecDeque<u32> =
-        (0..n_roots).flat_map(|r| children[r].iter().copied()).collect();
+        (0..n_roots).flat_map(|r| kids.of(r).iter().copied()).collect();
     while !ready.is_empty() {
-        let k = ready.len().min(INTERLEAVE);
-        for _ in 0..k {
-            let i = ready.pop_front().expect("k ≤ len");
+        for _ in 0..ready.len().min(INTERLEAVE) {
+            let i = ready.pop_front().expect("at most len steps");
             substitute.push(i);
-            ready.extend(children[i as usize].iter().copied());
+            ready.extend(kids.of(i as usize).iter().copied());
         }
     }
     (eliminate, substitute)
+}
+
+/// The children of every node, by increasing index (compressed rows).
+#[derive(Debug, Clone)]
+struct ChildLists {
+    /// `list[start[i]..start[i + 1]]` are node `i`'s children.
+    start: Vec<u32>,
+    list: Vec<u32>,
+}
+
+impl ChildLists {
+    fn new(n_roots: usize, parent: &[u32]) -> ChildLists {
+        let n = parent.len();
+        let mut start = vec![0u32; n + 1];
+        for &p in &parent[n_roots..] {
+            start[p as usize + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut list = vec![0u32; n - n_roots];
+        for (i, &p) in parent.iter().enumerate().skip(n_roots) {
+            list[next[p as usize] as usize] = i as u32;
+            next[p as usize] += 1;
+        }
+        ChildLists { start, list }
+    }
+
+    fn of(&self, i: usize) -> &[u32] {
+        &self.list[self.start[i] as usize..self.start[i + 1] as usize]
+    }
 }
 
 impl Cable {
@@ -117,32 +141,9 @@ impl Cable {
             parent[n_roots..].iter().enumerate().all(|(k, &p)| (p as usize) < n_roots + k),
             "every parent must precede its children"
         );
-        let (eliminate, substitute) = interleaved_orders(n_roots, &parent);
-        let mut child_start = vec![0u32; n + 1];
-        for &p in &parent[n_roots..] {
-            child_start[p as usize + 1] += 1;
-        }
-        for i in 0..n {
-            child_start[i + 1] += child_start[i];
-        }
-        let mut fill = child_start.clone();
-        let mut children = vec![0u32; n - n_roots];
-        for (i, &p) in parent.iter().enumerate().skip(n_roots) {
-            children[fill[p as usize] as usize] = i as u32;
-            fill[p as usize] += 1;
-        }
-        Cable {
-            n_roots,
-            parent,
-            a,
-            b,
-            d: vec![0.0; n],
-            rhs: vec![0.0; n],
-            eliminate,
-            substitute,
-            child_start,
-            children,
-        }
+        let kids = ChildLists::new(n_roots, &parent);
+        let (eliminate, substitute) = interleaved_orders(n_roots, &parent, &kids);
+        Cable { n_roots, parent, a, b, d: vec![0.0; n], rhs: vec![0.0; n], eliminate, substitute, kids }
     }
 
     /// Right-hand side; holds the solution (the voltage change) after [`Cable::solve`].
@@ -186,7 +187,7 @@ impl Cable {
         let n = self.parent.len();
         assert_eq!(v.len(), n);
         let (parent, a, b, v) = (self.parent.as_ptr(), self.a.as_ptr(), self.b.as_ptr(), v.as_ptr());
-        let (start, children) = (self.child_start.as_ptr(), self.children.as_ptr());
+        let (start, children) = (self.kids.start.as_ptr(), self.kids.list.as_ptr());
         let (d, rhs) = (self.d.as_mut_ptr(), self.rhs.as_mut_ptr());
         // SAFETY: every index is below n (struct invariant, the length check above, and the
         // child lists built from the parents).
@@ -353,7 +354,7 @@ mod tests {
     #[test]
     fn orders_hold_every_non_root_node_once() {
         let parent = vec![u32::MAX, 0, 1, 1, 0, 4, 4, 4, 2];
-        let (e, s) = interleaved_orders(1, &parent);
+        let (e, s) = interleaved_orders(1, &parent, &ChildLists::new(1, &parent));
         for order in [e, s] {
             let mut sorted = order.clone();
             sorted.sort_unstable();
