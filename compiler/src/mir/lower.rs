@@ -132,6 +132,8 @@ struct Lowerer<'m, 'a, 'd> {
     watches: Vec<(ast::Expr, u32, u32, u32)>,
     /// v copies of enclosing bodies while an implicit system is lowered.
     saved_v_override: Vec<Option<Place>>,
+    /// The enclosing bodies' ion locals while an implicit system's residual body is lowered.
+    saved_ion_locals: Vec<HashMap<String, Place>>,
     /// Loop variables of unrolled FROM loops, with their value in the current copy.
     const_vars: HashMap<String, f64>,
 }
@@ -166,6 +168,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             last_fluxes: None,
             watches: vec![],
             saved_v_override: vec![],
+            saved_ion_locals: vec![],
             const_vars: HashMap::new(),
         }
     }
@@ -362,6 +365,13 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
     /// `x = ion value` for every READ ion variable (into locals) and written concentrations and
     /// reversal potentials (into their fields), as nocmodl copies them in before each block.
     fn copy_in_ions(&mut self, out: &mut Vec<Stmt>) {
+        self.copy_in_ion_values(out, true);
+    }
+
+    /// The copy-in of [`Lowerer::copy_in_ions`]; `fields` false leaves out the values kept in
+    /// fields (an implicit system's residual body re-reads only what the caller held in locals,
+    /// since its locals are its own).
+    fn copy_in_ion_values(&mut self, out: &mut Vec<Stmt>, fields: bool) {
         for (idx, ion) in self.m.ions.iter().enumerate() {
             let mut vars: Vec<(String, IonVarKind)> = ion.read.clone();
             for (n, k) in &ion.write {
@@ -372,7 +382,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             for (name, kind) in vars {
                 let src = self.arena.read(Place::Ion(idx as u32, kind));
                 match self.field_of.get(&name) {
-                    Some(&f) if (kind != IonVarKind::Current) => out.push(Stmt::Assign(Place::Field(f), src)),
+                    Some(&f) if (kind != IonVarKind::Current) => {
+                        if fields {
+                            out.push(Stmt::Assign(Place::Field(f), src))
+                        }
+                    }
                     Some(&f) => {
                         // A current both read and written: the field holds this mechanism's
                         // contribution; reading gives the ion total.
@@ -1138,8 +1152,11 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let old_locals: Vec<u32> =
             (0..states.len()).map(|i| saved_locals + (states.len() + i) as u32).collect();
         self.n_locals += 2 * states.len() as u32;
-        // The residual function has its own local space: its copy of v is made by `system_v`.
+        // The residual function has its own local space: its copies of v and of the ion values
+        // the caller held in locals are made by `system_copies`.
         self.saved_v_override.push(self.v_override.take());
+        let outer_ions = std::mem::take(&mut self.ion_locals);
+        self.saved_ion_locals.push(outer_ions);
         let saved_subst = std::mem::take(&mut self.state_subst);
         for (i, p) in states.iter().enumerate() {
             self.state_subst.insert(*p, Place::Local(x_locals[i]));
@@ -1147,11 +1164,22 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         (x_locals, old_locals, saved_locals, saved_subst)
     }
 
-    /// A copy of v for a residual function (when the enclosing body had one).
-    fn system_v(&mut self, body: &mut Vec<Stmt>) {
+    /// The residual function's own copies of v (when the enclosing body had one) and of the READ
+    /// ion values: the caller's are locals of another local space.
+    fn system_copies(&mut self, body: &mut Vec<Stmt>) {
         if self.saved_v_override.last().is_some_and(|v| v.is_some()) {
             self.local_v_copy(body);
         }
+        if self.saved_ion_locals.last().is_some_and(|l| !l.is_empty()) {
+            self.copy_in_ion_values(body, false);
+        }
+    }
+
+    /// Back to the enclosing body after an implicit system: its copy of v and its ion locals.
+    fn end_system(&mut self) {
+        let outer_v = self.saved_v_override.pop();
+        self.v_override = outer_v.flatten();
+        self.ion_locals = self.saved_ion_locals.pop().unwrap_or_default();
     }
 
     /// derivimplicit (or STEADYSTATE of a DERIVATIVE block): backward Euler solved by Newton.
@@ -1166,7 +1194,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
-        self.system_v(&mut body);
+        self.system_copies(&mut body);
         let mut ders: Vec<Option<ExprId>> = vec![None; states.len()];
         self.scopes.push(HashMap::new());
         for s in &block.stmts {
@@ -1201,7 +1229,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
-        self.v_override = self.saved_v_override.pop().flatten();
+        self.end_system();
         let origin = format!(
             "{} at {}:{}",
             if steady { "STEADYSTATE derivimplicit" } else { "derivimplicit" },
@@ -1278,7 +1306,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
-        self.system_v(&mut body);
+        self.system_copies(&mut body);
         let ders = self.kinetic_body(block, &states, &mut body);
         let dt = if steady { self.arena.c(1e9) } else { self.arena.read(Place::Dt) };
         let mut residuals: Vec<ExprId> = (0..states.len())
@@ -1307,7 +1335,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
-        self.v_override = self.saved_v_override.pop().flatten();
+        self.end_system();
         let origin =
             format!("KINETIC {} at {}", if steady { "STEADYSTATE sparse" } else { "sparse" }, span.start);
         self.systems.push(ImplicitSystem {
@@ -1371,7 +1399,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.n_locals = 0;
         let (x_locals, old_locals, _, saved_subst) = self.begin_system(&states);
         let mut body = Vec::new();
-        self.system_v(&mut body);
+        self.system_copies(&mut body);
         let mut eqs: Vec<ExprId> = Vec::new();
         self.scopes.push(HashMap::new());
         for s in &block.stmts {
@@ -1406,7 +1434,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         let n_locals = self.n_locals;
         self.state_subst = saved_subst;
         self.n_locals = outer_locals;
-        self.v_override = self.saved_v_override.pop().flatten();
+        self.end_system();
         eqs.resize(states.len(), self.arena.c(0.0));
         let origin = format!("equations at {}", span.start);
         self.systems.push(ImplicitSystem {
