@@ -49,7 +49,7 @@ enum Entry {
 pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagnostic>) -> Option<Mechanism> {
     let mut l = Lowerer::new(m, opts, diags);
     l.layout();
-    let init = l.init_body();
+    let mut init = l.init_body();
     let compute_currents = if m.writes_current() { Some(l.currents_body()) } else { None };
     let advance_state = l.state_body();
     let (net_receive, net_receive_init) = l.net_receive_bodies();
@@ -57,6 +57,9 @@ pub fn lower(m: &sema::Mechanism<'_>, opts: LowerOptions, diags: &mut Vec<Diagno
     if l.failed {
         return None;
     }
+    // Every table is built at initialisation, as NEURON checks all of them before INITIAL:
+    // tables are created as their functions are first met, which may be after INITIAL.
+    init.prologue = (0..l.tables.len() as u32).map(Stmt::BuildTable).collect();
     let meta = l.meta();
     let named = l.globals.len() as u32;
     let mut mech = Mechanism {
@@ -440,8 +443,8 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             self.lower_block(b, &mut out);
         }
         self.copy_out_ions(&mut out);
-        let prologue: Vec<Stmt> = (0..self.tables.len() as u32).map(Stmt::BuildTable).collect();
-        self.finish_body(out, prologue)
+        // The table builds are added once every body is lowered (see `lower`).
+        self.finish_body(out, Vec::new())
     }
 
     fn currents_body(&mut self) -> Body {
