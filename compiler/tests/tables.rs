@@ -40,7 +40,7 @@ fn a_table_first_used_after_initial_is_built() {
     for use_jit in [false, true] {
         let mut s = KernelStorage::new(&mir.meta, mir.n_globals as usize, 1);
         s.v[0] = v;
-        let mut run = |s: &mut KernelStorage, entry: EntryPoint| {
+        let run = |s: &mut KernelStorage, entry: EntryPoint| {
             let kernel = if entry == EntryPoint::Init { jit.kernels.init } else { jit.kernels.advance_state };
             s.with_args((0.0, dt, 34.0), &inert_services(), |a| unsafe {
                 if use_jit {
