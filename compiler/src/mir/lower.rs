@@ -2245,6 +2245,7 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             let x = self.arena.read(frame[&callable.params[0].name.name]);
             let mut lookups = Vec::new();
             let tab = self.tables[tid as usize].clone();
+            let targets = if is_function { Vec::new() } else { self.table_targets(&table_vars(callable)) };
             for (k, (_, base)) in tab.columns.iter().enumerate() {
                 let look = self.arena.add(Node::TableLookup {
                     base: *base,
@@ -2256,10 +2257,9 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
                 let target = if is_function {
                     ret.expect("function return")
                 } else {
-                    let vname = table_vars(callable)[k].clone();
-                    match self.var_place(&vname) {
-                        Some(Value::Place(p)) => p,
-                        _ => continue,
+                    match targets.get(k) {
+                        Some(p) => *p,
+                        None => continue,
                     }
                 };
                 lookups.push(Stmt::Assign(target, look));
@@ -2276,6 +2276,24 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
         self.scopes = saved_scopes;
         self.const_vars = saved_consts;
         ret.map(|r| self.arena.read(r))
+    }
+
+    /// The places a PROCEDURE's TABLE fills, one column each, in NEURON's order: the variables as
+    /// listed, an array element by element (nocmodl tabulates every element of an array).
+    fn table_targets(&mut self, vars: &[String]) -> Vec<Place> {
+        let mut places = Vec::new();
+        for v in vars {
+            let names = match self.m.symbol(v).and_then(|s| s.array) {
+                Some(len) => (0..len).map(|k| format!("{v}[{k}]")).collect(),
+                None => vec![v.clone()],
+            };
+            for name in names {
+                if let Some(Value::Place(p)) = self.var_place(&name) {
+                    places.push(p);
+                }
+            }
+        }
+        places
     }
 
     /// Creates (once) the table of a callable with a TABLE statement.
@@ -2338,11 +2356,9 @@ impl<'m, 'a, 'd> Lowerer<'m, 'a, 'd> {
             let base = self.scratch_global(n + 1);
             columns.push((self.arena.read(r), base));
         } else {
-            for v in &vars {
-                let e = match self.var_place(&v.name) {
-                    Some(Value::Place(p)) => self.arena.read(p),
-                    _ => continue,
-                };
+            let names: Vec<String> = vars.iter().map(|v| v.name.clone()).collect();
+            for p in self.table_targets(&names) {
+                let e = self.arena.read(p);
                 let base = self.scratch_global(n + 1);
                 columns.push((e, base));
             }
