@@ -103,3 +103,35 @@ fn kinetic_rates_read_the_ion_value() {
 fn derivimplicit_rates_read_the_ion_value() {
     check("derca.mod", DERIVIMPLICIT);
 }
+
+const FLUX_IN_KINETIC: &str = "
+NEURON { SUFFIX kinflux RANGE net }
+PARAMETER { kf = 2 (/ms) kb = 1 (/ms) }
+ASSIGNED { net (/ms) }
+STATE { A B }
+INITIAL { A = 1 B = 0 }
+BREAKPOINT { SOLVE scheme METHOD sparse }
+KINETIC scheme {
+    ~ A <-> B (kf, kb)
+    net = f_flux - b_flux
+}
+";
+
+/// A value a KINETIC block computes from its fluxes keeps the value of an evaluation at the
+/// iterate (as NEURON's solver leaves it), not of a perturbed evaluation made for the Jacobian:
+/// `net` must equal kf·A − kb·B at the solution to within the last Newton update.
+#[test]
+fn kinetic_side_values_come_from_the_iterate() {
+    let (mir, jit) = jit_source("kinflux.mod", FLUX_IN_KINETIC).expect("compiles");
+    let field = |n: &str| mir.meta.field_index(n).unwrap_or_else(|| panic!("no field {n}"));
+    let (fa, fb, fnet) = (field("A"), field("B"), field("net"));
+    let mut s = KernelStorage::new(&mir.meta, mir.n_globals as usize, 1);
+    let env = (0.0, DT, 34.0);
+    s.with_args(env, &inert_services(), |a| unsafe { jit.kernels.init.expect("init")(a) });
+    for n in 0..400 {
+        s.with_args(env, &inert_services(), |a| unsafe { jit.kernels.advance_state.expect("state")(a) });
+        let (a, b, net) = (s.fields[fa][0], s.fields[fb][0], s.fields[fnet][0]);
+        let want = 2.0 * a - 1.0 * b;
+        assert!((net - want).abs() <= 1e-10 * 2.0 * a, "step {}: net = {net}, kf·A − kb·B = {want}", n + 1);
+    }
+}

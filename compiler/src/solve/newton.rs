@@ -58,7 +58,6 @@ pub fn solve(
     let (dx, rest) = rest.split_at_mut(n);
     let xt = &mut rest[..n];
     for it in 0..p.max_iter {
-        residual(x, f);
         for j in 0..n {
             let h = (p.h_rel * x[j].abs()).max(p.h_min);
             xt.copy_from_slice(x);
@@ -70,6 +69,11 @@ pub fn solve(
                 jac[i * n + j] = (fp[i] - dx[i]) / (2.0 * h);
             }
         }
+        // The residual at x itself comes last: a block's assignments (e.g. a pump current
+        // computed from f_flux inside KINETIC) must keep the values of this evaluation, as in
+        // NEURON, whose solvers evaluate the block once per iteration at the iterate, not
+        // those of a perturbed one.
+        residual(x, f);
         for i in 0..n {
             dx[i] = -f[i];
         }
