@@ -751,6 +751,12 @@ impl Simulation {
         }
         self.t += 0.5 * dt;
         let t1 = self.t;
+        // A breakdown anywhere in a cell reaches its root node through the elimination within
+        // this step (or the next, when it starts in a state variable): watching the roots stops
+        // the run where it happened, for a few comparisons per step.
+        if self.error.is_none() && self.v[..self.layout.n_cells].iter().any(|v| !v.is_finite()) {
+            self.error = Some(self.breakdown());
+        }
         self.refresh_ion_cols();
         self.tock(SLOT_UPDATE, p1);
         let parallel = self.par.is_some() && self.prof.is_none();
@@ -828,13 +834,19 @@ impl Simulation {
                 return Err(e);
             }
         }
-        if let Some(i) = self.v.iter().position(|v| !v.is_finite()) {
-            return Err(RunError {
-                t: self.t,
-                message: format!("the membrane potential of node {i} is not finite (numerical breakdown)"),
-            });
+        if self.v.iter().any(|v| !v.is_finite()) {
+            return Err(self.breakdown());
         }
         Ok(())
+    }
+
+    /// The error of a non-finite membrane potential, naming the first such node.
+    fn breakdown(&self) -> RunError {
+        let i = self.v.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        RunError {
+            t: self.t,
+            message: format!("the membrane potential of node {i} is not finite (numerical breakdown)"),
+        }
     }
 
     /// Continues for `n` steps after `finitialize` (or a previous run).

@@ -170,3 +170,20 @@ fn mechanism_globals_are_applied() {
     // The table's linear interpolation on a 1 mV grid changes the trace slightly.
     assert!(d > 1e-6 && d < 2.0, "max |dv| between table and exact rates: {d}");
 }
+
+/// A numerical breakdown stops the run at the step where it happened, not at tstop: a current of
+/// 1e300 nA from 5 ms in the tuft, against an absurd leak, overflows the double range within a few
+/// steps of the pulse's start; the root node of the cell sees it in the same step.
+#[test]
+fn a_breakdown_stops_the_run_where_it_happens() {
+    let loc = |s: &str| json!({"cell": "c", "section": s, "x": 0.5});
+    let mut sim = build(json!({
+        "cells": [{"name": "c", "morphology": three_sections(), "ra": 100.0,
+                   "mechanisms": [{"mechanism": "pas", "parameters": {"g": 1e8}}]}],
+        "stimuli": [{"type": "iclamp", "location": loc("tuft"), "delay": 5.0, "duration": 10.0, "amplitude": 1e300}],
+        "run": {"tstop": 50.0, "dt": 0.025}
+    }));
+    let e = sim.run().expect_err("the potential overflows");
+    assert!(e.message.contains("not finite"), "{}", e.message);
+    assert!((5.0..=5.25).contains(&e.t), "stopped at t = {} ms, the pulse starts at 5 ms", e.t);
+}
