@@ -563,6 +563,7 @@ impl<'a> Analyser<'a, '_> {
                             continue;
                         }
                         let value = d.value.as_ref().map(|v| self.value_of(v)).unwrap_or(0.0);
+                        let value = as_nocmodl_writes_it(value);
                         let array = self.array_len(&d.size);
                         self.declare(Symbol {
                             name: d.name.name.clone(),
@@ -1571,4 +1572,14 @@ fn verbatim_statements(items: &[&Item]) -> Vec<Span> {
         }
     }
     out
+}
+
+/// A PARAMETER's default as NEURON has it: nocmodl writes defaults into the generated C with
+/// `%g`, six significant digits, so `PI = 3.14159265358979` is 3.14159 and `K = -23.32708` is
+/// -23.3271 in NEURON (numbers inside expressions keep all their digits).
+fn as_nocmodl_writes_it(x: f64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    format!("{x:.5e}").parse().unwrap_or(x)
 }
